@@ -1,0 +1,178 @@
+"""`SupervisedAgent`: learns any Keras model from the answers a supervised task reveals.
+
+`act` predicts for a batch; `learn` takes one gradient step on the batch it predicted for,
+using `info["target"]`. Both run compiled with `tf.function`. This module is the agent and
+its config; the task side is `tfzoo.supervised.SupervisedTask`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import gymnasium
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfzoo.core import Agent, Transition
+from tfzoo.errors import ConfigError
+from tfzoo.models import build_model
+
+
+@dataclass
+class SupervisedConfig:
+    """Settings of `SupervisedAgent`, as `make_agent` and `--set` take them."""
+
+    model: str | keras.Model = "linear"
+    """A model name from `tfzoo.models.MODELS`, or a Keras model of your own."""
+
+    optimizer: str = "adam"
+    """A Keras optimizer name: "sgd", "adam", "adamw", "rmsprop", ..."""
+
+    learning_rate: float = 1e-3
+    """The (initial) learning rate."""
+
+    momentum: float = 0.0
+    """Momentum of "sgd"; must stay 0 for other optimizers."""
+
+    nesterov: bool = False
+    """Nesterov momentum, for "sgd"."""
+
+    schedule: Literal["constant", "cosine"] = "constant"
+    """How the learning rate changes: "cosine" decays it to 0 over `decay_steps`."""
+
+    decay_steps: int = 0
+    """Steps of the cosine decay (the training budget, usually)."""
+
+    loss: str = "auto"
+    """A Keras loss name; "auto" is cross-entropy on logits for classification tasks and
+    mean squared error for regression tasks."""
+
+
+class SupervisedAgent(Agent):
+    """Fits `model` to the targets of a supervised task with `optimizer` and `loss`.
+
+    Each training step costs one forward pass in `act` (the predictions the task scores)
+    and one forward and backward pass in `learn`.
+
+    Args:
+        model: Maps a batch of observations to predictions (regression) or logits
+            (classification).
+        optimizer: A Keras optimizer.
+        loss: A Keras loss, or any `(targets, outputs) -> loss` function.
+        input_shape: The shape of one input (one row of an observation), to build the model.
+        input_dtype: The dtype of the inputs.
+        classify: Actions are class ids (the argmax of the model's logits) rather than the
+            model's outputs.
+    """
+
+    def __init__(
+        self,
+        model: keras.Model,
+        optimizer: keras.optimizers.Optimizer,
+        loss: Any,
+        *,
+        input_shape: tuple[int, ...],
+        input_dtype: Any = tf.float32,
+        classify: bool = False,
+    ) -> None:
+        super().__init__()
+        self.model, self.optimizer, self.loss, self.classify = model, optimizer, loss, classify
+        self.input_shape, self.input_dtype = tuple(input_shape), tf.as_dtype(input_dtype)
+        self._predict = tf.function(self._predict_eagerly, reduce_retracing=True)
+        self._train_step = tf.function(self._train_step_eagerly, reduce_retracing=True)
+
+    def act(self, observation: np.ndarray, *, explore: bool = True) -> np.ndarray:
+        """Predicts for a batch of observations; `explore` makes no difference here."""
+        self.build()
+        return self._predict(observation).numpy()
+
+    def learn(self, transition: Transition) -> dict[str, float]:
+        """Takes one gradient step on the batch just scored, against `info["target"]`."""
+        self.build()
+        loss = self._train_step(transition.observation, transition.info["target"])
+        return {"loss": float(loss)}
+
+    def build(self) -> None:
+        """Creates the model's and optimizer's variables now, eagerly, if not done yet.
+
+        Called by the first `act` or `learn` (so `train(seed=...)` seeds the initial
+        weights) and before restoring a checkpoint.
+        """
+        if self.optimizer.built:
+            return
+        self.model(tf.zeros((1, *self.input_shape), self.input_dtype), training=False)
+        self.optimizer.build(self.model.trainable_variables)
+
+    def _predict_eagerly(self, inputs: tf.Tensor) -> tf.Tensor:
+        outputs = self.model(inputs, training=False)  # (batch, outputs)
+        return tf.argmax(outputs, axis=-1) if self.classify else outputs
+
+    def _train_step_eagerly(self, inputs: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            outputs = self.model(inputs, training=True)
+            loss = tf.reduce_mean(self.loss(targets, outputs))
+        variables = self.model.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+
+def build(task: gymnasium.Env, config: SupervisedConfig) -> SupervisedAgent:
+    """Builds a `SupervisedAgent` for `task` from `config` (the registry's entry point)."""
+    classify = isinstance(task.action_space, (gymnasium.spaces.MultiDiscrete,
+                                              gymnasium.spaces.Discrete))
+    model = build_model(config.model) if isinstance(config.model, str) else config.model
+    return SupervisedAgent(
+        model, make_optimizer(config), make_loss(config.loss, classify),
+        input_shape=task.observation_space.shape[1:], input_dtype=task.observation_space.dtype,
+        classify=classify,
+    )
+
+
+def make_optimizer(config: SupervisedConfig) -> keras.optimizers.Optimizer:
+    """The Keras optimizer `config` describes, with its learning-rate schedule."""
+    if config.learning_rate <= 0 and config.schedule != "constant":
+        raise ConfigError(f"learning_rate={config.learning_rate} must be > 0 for a schedule.")
+    learning_rate: Any = config.learning_rate
+    if config.schedule == "cosine":
+        if config.decay_steps <= 0:
+            raise ConfigError(
+                f"schedule='cosine' needs decay_steps > 0 (got {config.decay_steps}); set it "
+                "to the number of training steps."
+            )
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, config.decay_steps
+        )
+    try:
+        optimizer_class = type(keras.optimizers.get(config.optimizer))
+    except ValueError:
+        raise ConfigError(
+            f"optimizer={config.optimizer!r} is not a Keras optimizer. Use a name such as "
+            "'sgd', 'adam', 'adamw' or 'rmsprop'."
+        ) from None
+    if optimizer_class is keras.optimizers.SGD:
+        return optimizer_class(
+            learning_rate=learning_rate, momentum=config.momentum, nesterov=config.nesterov
+        )
+    if config.momentum or config.nesterov:
+        raise ConfigError(
+            f"momentum={config.momentum}, nesterov={config.nesterov} apply to optimizer='sgd' "
+            f"only, not {config.optimizer!r}; set momentum=0 (and nesterov=False) with it."
+        )
+    return optimizer_class(learning_rate=learning_rate)
+
+
+def make_loss(name: str, classify: bool) -> Any:
+    """The Keras loss called `name`; "auto" picks one from the kind of task."""
+    if name == "auto":
+        name = "sparse_categorical_crossentropy" if classify else "mean_squared_error"
+    if name == "sparse_categorical_crossentropy":
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    try:
+        return keras.losses.get(name)
+    except ValueError:
+        raise ConfigError(
+            f"loss={name!r} is not a Keras loss. Use 'auto', 'mean_squared_error', "
+            "'mean_absolute_error', 'huber' or 'sparse_categorical_crossentropy'."
+        ) from None

@@ -1,0 +1,34 @@
+"""Every registered task is a well-behaved Gymnasium environment."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import tfzoo
+
+
+@pytest.mark.parametrize("task_id", sorted(tfzoo.registry))
+@pytest.mark.parametrize("preset", ["handbook", "default"])
+def test_every_registered_task_passes_check_env(task_id, preset):
+    task = tfzoo.make(task_id, preset=preset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Regression predictions are unbounded on purpose; Gymnasium merely remarks on it.
+        warnings.filterwarnings("ignore", message=r".*Box action space m\w+ value is -?infinity")
+        check_env(task, skip_render_check=True)
+
+
+@pytest.mark.parametrize("task_id", sorted(tfzoo.registry))
+def test_every_registered_task_has_a_handbook_and_a_default_preset(task_id):
+    task_spec = tfzoo.spec(task_id)
+    assert {"handbook", task_spec.default_preset} <= set(task_spec.presets)
+    for preset in task_spec.presets.values():
+        assert preset.steps or preset.episodes, "built-in presets carry a training budget"
+    task = tfzoo.make(task_id)
+    for preset in task_spec.presets:
+        agent = tfzoo.make_agent(task_id, task, preset=preset)
+        observation, _ = task.reset(seed=0)
+        assert task.action_space.contains(agent.act(observation))

@@ -1,0 +1,181 @@
+"""The `tfzoo` command: list tasks, train (and resume) runs, re-evaluate saved runs.
+
+A thin layer over `tfzoo.experiment`; every mistake in the arguments is printed as one
+paragraph, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the `tfzoo` command with `argv` (default: the process's arguments)."""
+    arguments = _parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TensorFlow's start-up chatter out.
+    from tfzoo.errors import RunInterrupted, TfzooError
+
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        return arguments.command(arguments)
+    except TfzooError as error:
+        print(f"tfzoo: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except RunInterrupted as interrupted:
+        print(
+            f"\nInterrupted. A checkpoint was saved in {interrupted.path}; continue with:\n"
+            f"  tfzoo train --resume {interrupted.path}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print("\nInterrupted before anything was written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tfzoo", description="Train and evaluate the chapter's programs as tfzoo tasks."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    listing = commands.add_parser("list", help="list every task, its agent and presets")
+    listing.set_defaults(command=_list)
+
+    train = commands.add_parser(
+        "train", help="train a task's agent in a new run directory, or resume one",
+        description="Train a task's default agent, evaluate it, and write a run directory.",
+    )
+    train.add_argument("task", nargs="?", metavar="ID", help="a task id from `tfzoo list`")
+    train.add_argument("--preset", help="the task's preset (default: its tuned default)")
+    train.add_argument("--seed", type=int, help="seed of everything (default: drawn, recorded)")
+    budget = train.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, help="training budget in steps")
+    budget.add_argument("--episodes", type=int, help="training budget in episodes")
+    train.add_argument("--max-seconds", type=float, help="stop training after S seconds")
+    train.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="override a task or agent setting, e.g. --set learning_rate=0.1 "
+        "(prefix task. or agent. when both have the key)",
+    )
+    train.add_argument("--logdir", help="the run directory to create (default: under runs/)")
+    train.add_argument("--resume", metavar="DIR", help="continue the unfinished run in DIR")
+    train.add_argument(
+        "--checkpoint-seconds", type=float, default=60.0,
+        help="seconds between checkpoints, saved at episode ends (default: 60)",
+    )
+    train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.set_defaults(command=_train)
+
+    evaluation = commands.add_parser("eval", help="re-evaluate a saved run")
+    evaluation.add_argument("run_dir", metavar="DIR", help="a run directory")
+    evaluation.add_argument("--episodes", type=int, help="episodes (default: the task's)")
+    evaluation.add_argument("--seed", type=int, help="seed (default: the run's)")
+    evaluation.set_defaults(command=_evaluate)
+    return parser
+
+
+def _list(arguments: argparse.Namespace) -> int:
+    import tfzoo
+
+    tfzoo.pprint_registry()
+    return 0
+
+
+def _train(arguments: argparse.Namespace) -> int:
+    from tfzoo.errors import ConfigError
+    from tfzoo.experiment import resume_run, start_run
+
+    if arguments.resume is not None:
+        given = [flag for flag, value in _run_flags(arguments).items() if value]
+        if given:
+            raise ConfigError(
+                f"--resume continues a run with the settings it started with, so it cannot be "
+                f"combined with {', '.join(given)}. Drop those, or start a new run instead."
+            )
+        summary = resume_run(arguments.resume, progress=not arguments.no_progress)
+    elif arguments.task is None:
+        raise ConfigError(
+            "tfzoo train needs a task id (see `tfzoo list`), e.g. `tfzoo train "
+            "linear-regression`, or --resume DIR to continue a run."
+        )
+    else:
+        task_overrides, agent_overrides = _split_overrides(
+            arguments.task, arguments.preset, arguments.set
+        )
+        summary = start_run(
+            arguments.task, path=arguments.logdir, preset=arguments.preset, seed=arguments.seed,
+            steps=arguments.steps, episodes=arguments.episodes,
+            max_seconds=arguments.max_seconds, task_overrides=task_overrides,
+            agent_overrides=agent_overrides, checkpoint_seconds=arguments.checkpoint_seconds,
+            progress=not arguments.no_progress,
+        )
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _evaluate(arguments: argparse.Namespace) -> int:
+    from tfzoo.experiment import evaluate_run
+
+    score = evaluate_run(arguments.run_dir, episodes=arguments.episodes, seed=arguments.seed)
+    print(json.dumps({"run_dir": arguments.run_dir, "eval_return": score}, indent=2))
+    return 0
+
+
+def _run_flags(arguments: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "ID": arguments.task, "--preset": arguments.preset, "--seed": arguments.seed is not None,
+        "--steps": arguments.steps, "--episodes": arguments.episodes,
+        "--max-seconds": arguments.max_seconds, "--set": arguments.set,
+        "--logdir": arguments.logdir,
+    }
+
+
+def _split_overrides(
+    task_id: str, preset: str | None, assignments: list[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Sorts `--set key=value` into task and agent overrides by the names each accepts."""
+    from tfzoo.config import parameter_hints, parse_assignment
+    from tfzoo.errors import ConfigError, unknown
+    from tfzoo.registration import agent_registry, agent_settings, load, spec
+
+    task_keys = parameter_hints(load(spec(task_id).entry_point))
+    agent_name = agent_settings(task_id, preset)["agent"]
+    agent_keys = parameter_hints(load(agent_registry[agent_name].config))
+    task_overrides, agent_overrides = {}, {}
+    for assignment in assignments:
+        key, value = parse_assignment(assignment)
+        where, _, name = key.rpartition(".")
+        if where not in ("", "task", "agent"):
+            raise ConfigError(f"--set {assignment!r}: the prefix must be task. or agent.")
+        in_task = name in task_keys and where != "agent"
+        in_agent = name in agent_keys and where != "task"
+        if in_task and in_agent:
+            raise ConfigError(
+                f"--set {assignment!r}: both the task and the agent take {name!r}; write "
+                f"task.{name}=... or agent.{name}=... to say which."
+            )
+        if not (in_task or in_agent):
+            raise unknown(
+                "setting", name, [*task_keys, *agent_keys],
+                "Those are all the settings of the task and its agent.",
+                f" for task {task_id!r} (--set {assignment})",
+            )
+        (task_overrides if in_task else agent_overrides)[name] = value
+    return task_overrides, agent_overrides
+
+
+def _raise_keyboard_interrupt(number: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Checks overrides against the type hints of a task's constructor or an agent's config dataclass.
+
+This is validation only: building tasks and agents is `tfzoo.registration`'s job.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import numbers
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from tfzoo.errors import ConfigError, unknown
+
+
+def parameter_hints(target: Callable[..., Any]) -> dict[str, Any]:
+    """Returns {name: type hint} of the keyword arguments `target` accepts.
+
+    `target` is a config dataclass (its fields) or a callable such as a task class (the
+    parameters of its constructor). Parameters without a hint map to `typing.Any`.
+    """
+    if dataclasses.is_dataclass(target):
+        hints = typing.get_type_hints(target)
+        return {field.name: hints.get(field.name, Any) for field in dataclasses.fields(target)}
+    function = target.__init__ if inspect.isclass(target) else target
+    hints = typing.get_type_hints(function)
+    return {
+        name: hints.get(name, Any)
+        for name, parameter in inspect.signature(function).parameters.items()
+        if name != "self"
+        and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    }
+
+
+def check_overrides(
+    target: Callable[..., Any], values: Mapping[str, Any], where: str
+) -> dict[str, Any]:
+    """Checks every name and type in `values` against `target`; returns them with ints widened.
+
+    Args:
+        target: A config dataclass or a callable (see `parameter_hints`).
+        values: The keyword arguments to check.
+        where: Names the thing being configured in error messages, e.g. "task 'mnist-cnn'".
+
+    Raises:
+        UnknownNameError: A name `target` does not accept.
+        ConfigError: A value whose type does not match the hint.
+    """
+    hints = parameter_hints(target)
+    checked = {}
+    for name, value in values.items():
+        if name not in hints:
+            raise unknown(
+                "override", name, hints, "Those are all the names it takes.", f" for {where}"
+            )
+        hint = hints[name]
+        if not matches(value, hint):
+            raise ConfigError(
+                f"Override {name}={value!r} for {where} has type {type(value).__name__}, "
+                f"but {name} takes {describe(hint)}. Pass a value of that type."
+            )
+        is_float_only = hint is float or (
+            _is_union(hint) and float in typing.get_args(hint) and int not in typing.get_args(hint)
+        )
+        widen = is_float_only and isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        checked[name] = float(value) if widen else value
+    return checked
+
+
+def build_config(config_class: type, values: Mapping[str, Any], where: str) -> Any:
+    """Builds `config_class(**values)` after `check_overrides`; dataclass defaults fill the rest."""
+    return config_class(**check_overrides(config_class, values, where))
+
+
+def matches(value: Any, hint: Any) -> bool:
+    """True when `value` fits the type hint `hint` (ints fit `float`; bools fit only `bool`)."""
+    if hint is Any or hint is inspect.Parameter.empty:
+        return True
+    if hint is None or hint is type(None):
+        return value is None
+    origin = typing.get_origin(hint)
+    if _is_union(hint):
+        return any(matches(value, arm) for arm in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if hint is float:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if origin in (tuple, list, Sequence):
+        if not isinstance(value, (tuple, list)):
+            return False
+        arms = [arm for arm in typing.get_args(hint) if arm is not Ellipsis]
+        return all(matches(item, arms[0]) for item in value) if len(arms) == 1 else True
+    if origin is not None:
+        return isinstance(value, origin) if isinstance(origin, type) else True
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def describe(hint: Any) -> str:
+    """A short readable name for a type hint, e.g. 'float', 'one of 'a', 'b'', 'int or None'."""
+    if _is_union(hint):
+        return " or ".join(describe(arm) for arm in typing.get_args(hint))
+    if typing.get_origin(hint) is typing.Literal:
+        return "one of " + ", ".join(repr(choice) for choice in typing.get_args(hint))
+    if hint is type(None):
+        return "None"
+    return getattr(hint, "__name__", str(hint))
+
+
+def parse_value(text: str) -> Any:
+    """Parses a command-line value: Python literals (1, 0.5, True, None, [1, 2]) or else a string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parses `key=value` from `--set`; raises ConfigError naming the bad text."""
+    key, separator, value = text.partition("=")
+    if not separator or not key.strip():
+        raise ConfigError(
+            f"--set {text!r} is not of the form key=value; write e.g. --set learning_rate=0.01."
+        )
+    return key.strip(), parse_value(value.strip())
+
+
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)

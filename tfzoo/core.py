@@ -1,0 +1,108 @@
+"""The three contracts everything else is built on: `Task`, `Agent` and `Transition`.
+
+This module holds interfaces only; the loop that connects them lives in `tfzoo.loop`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium
+import tensorflow as tf
+
+
+class Task(gymnasium.Env):
+    """A learning task: a `gymnasium.Env` whose episodes an agent learns from.
+
+    Subclasses implement `reset(*, seed=None, options=None) -> (observation, info)` and
+    `step(action) -> (observation, reward, terminated, truncated, info)` and set
+    `observation_space` and `action_space`, exactly as for any Gymnasium environment.
+    Supervised tasks put the correct answers for the last observation in `info["target"]`.
+
+    The loop accepts any `gymnasium.Env`; subclass `Task` for tasks of your own so that
+    they read as tfzoo tasks and get the render-mode check below.
+    """
+
+    metadata: dict[str, Any] = {"render_modes": []}
+
+    def __init__(self, render_mode: str | None = None) -> None:
+        modes = self.metadata.get("render_modes", [])
+        if render_mode is not None and render_mode not in modes:
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported by {type(self).__name__}; "
+                f"choose one of {modes} or leave it as None."
+            )
+        self.render_mode = render_mode
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One step of experience, handed by the loop to `Agent.learn`.
+
+    Attributes:
+        observation: What the agent saw before acting.
+        action: What `Agent.act` returned for it.
+        reward: The reward `Task.step` gave for that action.
+        next_observation: The observation after the step.
+        terminated: The episode ended inside the task (do not bootstrap past it).
+        truncated: The episode was cut short from outside, e.g. by a time limit
+            (bootstrap past it).
+        info: The `info` dict of the step; supervised tasks put the answers in `info["target"]`.
+    """
+
+    observation: Any
+    action: Any
+    reward: float
+    next_observation: Any
+    terminated: bool
+    truncated: bool
+    info: dict[str, Any]
+
+
+class Agent(tf.Module):
+    """A learner: `act` chooses actions, `learn` improves from one transition.
+
+    Agents are `tf.Module`s, so every Keras model, optimizer and variable they hold as an
+    attribute is saved by `save` and by the checkpoints of a run, with nothing to list by hand.
+    Subclasses implement `act` and `learn`; heavy math belongs in `tf.function`s.
+    """
+
+    def act(self, observation: Any, *, explore: bool = True) -> Any:
+        """Returns the action for `observation`.
+
+        Args:
+            observation: An observation from the task.
+            explore: False asks for the greedy / inference action, as used by `evaluate`.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement act().")
+
+    def learn(self, transition: Transition) -> dict[str, float]:
+        """Learns from one transition; returns metrics (may be empty, e.g. while a buffer fills)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement learn().")
+
+    def build(self) -> None:
+        """Creates the agent's variables now if it creates them lazily; called before restoring.
+
+        Keras variables created after a restore do not always take the checkpoint's values,
+        so agents that build on first use override this; the default does nothing.
+        """
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Writes the agent's variables (models, optimizer state, counters) to `path`.
+
+        Returns:
+            The checkpoint prefix written, to pass to `restore`.
+        """
+        return tf.train.Checkpoint(agent=self).write(os.fspath(path))
+
+    def restore(self, path: str | os.PathLike) -> None:
+        """Restores what `save` wrote (after `build`, so every variable exists to take a value)."""
+        path = os.fspath(path)
+        if not tf.io.gfile.exists(f"{path}.index"):
+            raise FileNotFoundError(
+                f"No checkpoint at {path!r} (no {path}.index); pass the path `save` returned."
+            )
+        self.build()
+        tf.train.Checkpoint(agent=self).read(path).assert_existing_objects_matched()

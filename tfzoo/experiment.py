@@ -1,0 +1,189 @@
+"""Runs you can resume: start a run in a directory, resume it, load it, re-evaluate it.
+
+This is what `tfzoo train`, `tfzoo train --resume` and `tfzoo eval` call; the files
+themselves are `tfzoo.runs`' business and the loop is `tfzoo.loop`'s.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium
+
+from tfzoo.core import Agent
+from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
+from tfzoo.loop import LoopState, evaluate, run, seed_everything
+from tfzoo.registration import config_fields, load, make, resolve_agent, spec
+from tfzoo.runs import RunDirectory, RunLogger
+
+
+def start_run(
+    task_id: str,
+    *,
+    path: str | os.PathLike | None = None,
+    preset: str | None = None,
+    seed: int | None = None,
+    steps: int | None = None,
+    episodes: int | None = None,
+    max_seconds: float | None = None,
+    task_overrides: dict[str, Any] | None = None,
+    agent_overrides: dict[str, Any] | None = None,
+    checkpoint_seconds: float = 60.0,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Trains the task's default agent in a new run directory, evaluates it, returns the summary.
+
+    Args:
+        task_id: A registered task id.
+        path: The run directory to create; default `runs/<task>-<preset>-seed<N>-<time>`.
+        preset: The task's preset (its default when None).
+        seed: The run's seed; None draws one, which config.json records.
+        steps, episodes: The budget; when both are None, the preset's budget.
+        max_seconds: Stop training cleanly after this many wall-clock seconds, then evaluate.
+        task_overrides, agent_overrides: Settings on top of the preset's.
+        checkpoint_seconds: Seconds between checkpoints (saved at episode ends).
+        progress: Show a progress bar.
+
+    Raises:
+        TfzooError: A bad id, preset, override or budget, or a directory already in use.
+    """
+    task_spec = spec(task_id)
+    preset = task_spec.default_preset if preset is None else preset
+    chosen = task_spec.preset(preset)
+    if steps is None and episodes is None:
+        steps, episodes = chosen.steps, chosen.episodes
+    if steps is None and episodes is None and max_seconds is None:
+        raise ConfigError(
+            f"Preset {preset!r} of task {task_id!r} sets no training budget; pass --steps N or "
+            f"--episodes N (steps= or episodes= from Python)."
+        )
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    seed_everything(seed)
+    task = make(task_id, preset=preset, **(task_overrides or {}))
+    agent_spec, config = resolve_agent(task_id, preset, **(agent_overrides or {}))
+    agent = load(agent_spec.entry_point)(task, config)
+    if path is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = Path("runs") / f"{task_id}-{preset}-seed{seed}-{stamp}"
+    run_directory = RunDirectory.create(path, {
+        "task": task_id, "preset": preset, "agent": agent_spec.name, "seed": seed,
+        "budget": {"steps": steps, "episodes": episodes, "max_seconds": max_seconds},
+        "task_kwargs": dict(task.unwrapped.spec.kwargs), "agent_config": config_fields(config),
+        "overrides": {"task": task_overrides or {}, "agent": agent_overrides or {}},
+        "checkpoint_seconds": checkpoint_seconds,
+    })
+    state = LoopState()
+    logger = RunLogger(run_directory, agent, state, checkpoint_seconds)
+    return _train_and_evaluate(run_directory, task, agent, state, logger, progress)
+
+
+def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, Any]:
+    """Continues an unfinished run from its last checkpoint to the same budget.
+
+    Raises:
+        RunDirectoryError: `path` is not a run, is damaged, or has already finished.
+    """
+    run_directory = RunDirectory.open(path)
+    if run_directory.read_summary() is not None:
+        raise RunDirectoryError(
+            f"The run in {str(path)!r} has already finished (it has a summary.json), so there "
+            f"is nothing to resume. Re-evaluate it with `tfzoo eval {path}`, or start a new run."
+        )
+    task, agent = _rebuild(run_directory)
+    state = LoopState()
+    logger = RunLogger(
+        run_directory, agent, state, run_directory.config.get("checkpoint_seconds", 60.0)
+    )
+    logger.restore()
+    return _train_and_evaluate(run_directory, task, agent, state, logger, progress)
+
+
+def load_run(path: str | os.PathLike) -> tuple[gymnasium.Env, Agent, dict[str, Any]]:
+    """Rebuilds a run's task and agent and restores the agent from the latest checkpoint.
+
+    Returns:
+        (task, agent, config) where config is the run's config.json.
+    """
+    run_directory = RunDirectory.open(path)
+    task, agent = _rebuild(run_directory)
+    logger = RunLogger(run_directory, agent, LoopState())
+    if not logger.restore():
+        raise RunDirectoryError(
+            f"The run in {str(path)!r} has no checkpoint yet (it stopped before saving one); "
+            f"resume it with `tfzoo train --resume {path}`, or start it again."
+        )
+    return task, agent, run_directory.config
+
+
+def evaluate_run(
+    path: str | os.PathLike, *, episodes: int | None = None, seed: int | None = None
+) -> float:
+    """Re-evaluates a saved run as its training did at the end; returns the mean return."""
+    _, agent, config = load_run(path)
+    task_spec = spec(config["task"])
+    eval_task = _evaluation_task(config)
+    return evaluate(
+        agent, eval_task, episodes=episodes or task_spec.eval_episodes,
+        seed=config["seed"] if seed is None else seed,
+    )
+
+
+def _rebuild(run_directory: RunDirectory) -> tuple[gymnasium.Env, Agent]:
+    config = run_directory.config
+    seed_everything(config["seed"])
+    try:
+        task = make(config["task"], preset=config["preset"], **config["task_kwargs"])
+        agent_spec, agent_config = resolve_agent(
+            config["task"], config["preset"], **config["agent_config"]
+        )
+    except (TfzooError, TypeError, ValueError) as error:
+        raise RunDirectoryError(
+            f"The run in {str(run_directory.path)!r} cannot be rebuilt from its config.json: "
+            f"{error}"
+        ) from None
+    return task, load(agent_spec.entry_point)(task, agent_config)
+
+
+def _evaluation_task(config: dict[str, Any]) -> gymnasium.Env:
+    evaluation = spec(config["task"]).evaluation
+    return make(config["task"], preset=config["preset"], **{**config["task_kwargs"], **evaluation})
+
+
+def _train_and_evaluate(run_directory, task, agent, state, logger, progress) -> dict[str, Any]:
+    config = run_directory.config
+    budget = config["budget"]
+    try:
+        run(
+            agent, task, steps=budget["steps"], episodes=budget["episodes"],
+            seed=config["seed"], max_seconds=budget["max_seconds"], callbacks=[logger],
+            state=state, progress=progress,
+        )
+    except KeyboardInterrupt:
+        raise RunInterrupted(run_directory.path) from None
+    task_spec = spec(config["task"])
+    eval_return = evaluate(
+        agent, _evaluation_task(config), episodes=task_spec.eval_episodes, seed=config["seed"]
+    )
+    rows = logger.rows
+    summary = {
+        "task": config["task"], "preset": config["preset"], "agent": config["agent"],
+        "seed": config["seed"], "steps": state.steps, "episodes": state.episodes,
+        "wall_seconds": round(state.seconds, 3),
+        "train_return": float(rows[-1]["return"]) if rows else None,
+        "eval_return": eval_return, "eval_episodes": task_spec.eval_episodes,
+        "stopped_by": _stop_reason(state, budget), "run_dir": str(run_directory.path),
+    }
+    run_directory.write_summary(summary)
+    return summary
+
+
+def _stop_reason(state: LoopState, budget: dict[str, Any]) -> str:
+    if budget["steps"] is not None and state.steps >= budget["steps"]:
+        return "steps"
+    if budget["episodes"] is not None and state.episodes >= budget["episodes"]:
+        return "episodes"
+    return "max_seconds"

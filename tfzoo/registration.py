@@ -1,0 +1,300 @@
+"""The registry: tasks and agents by name, built with `make` and `make_agent`.
+
+Like Gymnasium's `envs/registration.py`, the registry is a plain dict of frozen specs whose
+entry points are `"module:attribute"` strings, so registering imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import gymnasium
+from gymnasium.envs.registration import EnvSpec
+
+from tfzoo.config import build_config, check_overrides
+from tfzoo.errors import ConfigError, RegistrationError, unknown
+
+HOW_TO_LIST_TASKS = "Run `tfzoo list` or tfzoo.pprint_registry() to see every task."
+HOW_TO_LIST_AGENTS = "See tfzoo.agent_registry for every agent."
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set of settings for a task, its agent and its training budget.
+
+    Attributes:
+        description: One line saying what the preset is, e.g. "the chapter's program".
+        task: Keyword arguments for the task's constructor.
+        agent: Fields of the agent's config.
+        steps: The training budget in steps, or None.
+        episodes: The training budget in episodes, or None.
+    """
+
+    description: str
+    task: Mapping[str, Any] = field(default_factory=dict)
+    agent: Mapping[str, Any] = field(default_factory=dict)
+    steps: int | None = None
+    episodes: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "task", MappingProxyType(dict(self.task)))
+        object.__setattr__(self, "agent", MappingProxyType(dict(self.agent)))
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Everything `make` needs to build a task, and what its presets are."""
+
+    id: str
+    entry_point: str | Callable[..., gymnasium.Env]
+    agent: str
+    description: str = ""
+    presets: Mapping[str, Preset] = field(default_factory=dict)
+    default_preset: str = "default"
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    agent_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    evaluation: Mapping[str, Any] = field(default_factory=dict)
+    """Task overrides for evaluation, e.g. {"split": "test"}."""
+    eval_episodes: int = 1
+    max_episode_steps: int | None = None
+    reward_threshold: float | None = None
+
+    def preset(self, name: str | None = None) -> Preset:
+        """Returns the preset `name` (the default preset when None)."""
+        name = self.default_preset if name is None else name
+        if name not in self.presets:
+            raise unknown(
+                "preset", name, self.presets, "Run `tfzoo list` to see each task's presets.",
+                f" for task {self.id!r}",
+            )
+        return self.presets[name]
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """An agent by name: a builder `(task, config) -> Agent` and its config dataclass."""
+
+    name: str
+    entry_point: str | Callable[..., Any]
+    config: str | type
+    description: str = ""
+
+
+registry: dict[str, TaskSpec] = {}
+agent_registry: dict[str, AgentSpec] = {}
+
+
+def register(
+    id: str,
+    entry_point: str | Callable[..., gymnasium.Env],
+    *,
+    agent: str,
+    description: str = "",
+    presets: Mapping[str, Preset] | None = None,
+    default_preset: str = "default",
+    agent_kwargs: Mapping[str, Any] | None = None,
+    evaluation: Mapping[str, Any] | None = None,
+    eval_episodes: int = 1,
+    max_episode_steps: int | None = None,
+    reward_threshold: float | None = None,
+    **kwargs: Any,
+) -> TaskSpec:
+    """Registers a task under `id`, with its default agent and presets.
+
+    Args:
+        id: The name `make` takes, e.g. "mnist-cnn".
+        entry_point: `"module:Class"` (imported on first `make`) or a callable returning the task.
+        agent: The name of the task's default agent in `agent_registry`.
+        description: One line for `tfzoo list`.
+        presets: Named settings; `default_preset` must be one of them. None gives a single
+            empty preset named `default_preset`.
+        default_preset: The preset used when none is named.
+        agent_kwargs: Agent config fields common to every preset.
+        evaluation: Task overrides used by the CLI when it evaluates, e.g. {"split": "test"}.
+        eval_episodes: How many episodes the CLI evaluates.
+        max_episode_steps: Wrap the task in `gymnasium.wrappers.TimeLimit` with this limit.
+        reward_threshold: The return at which the task counts as solved.
+        **kwargs: Task constructor arguments common to every preset.
+
+    Raises:
+        RegistrationError: `id` is taken, or `default_preset` is not among `presets`.
+    """
+    if id in registry:
+        raise RegistrationError(
+            f"Task {id!r} is already registered (entry point {registry[id].entry_point!r}). "
+            f"Choose another id, or remove the old one first with tfzoo.registry.pop({id!r})."
+        )
+    presets = dict(presets) if presets else {default_preset: Preset("Default settings.")}
+    if default_preset not in presets:
+        raise RegistrationError(
+            f"Task {id!r}: default_preset={default_preset!r} is not one of its presets "
+            f"{sorted(presets)}. Add it to presets or name one of those."
+        )
+    registry[id] = TaskSpec(
+        id=id, entry_point=entry_point, agent=agent, description=description,
+        presets=MappingProxyType(presets), default_preset=default_preset,
+        kwargs=MappingProxyType(dict(kwargs)),
+        agent_kwargs=MappingProxyType(dict(agent_kwargs or {})),
+        evaluation=MappingProxyType(dict(evaluation or {})), eval_episodes=eval_episodes,
+        max_episode_steps=max_episode_steps, reward_threshold=reward_threshold,
+    )
+    return registry[id]
+
+
+def register_agent(
+    name: str,
+    entry_point: str | Callable[..., Any],
+    *,
+    config: str | type,
+    description: str = "",
+) -> AgentSpec:
+    """Registers an agent under `name`.
+
+    Args:
+        name: The name `make_agent` takes, e.g. "supervised".
+        entry_point: `"module:function"` or a callable `(task, config) -> Agent`.
+        config: `"module:Class"` or the config dataclass whose fields are the agent's overrides.
+        description: One line saying what the agent is.
+
+    Raises:
+        RegistrationError: `name` is taken.
+    """
+    if name in agent_registry:
+        raise RegistrationError(
+            f"Agent {name!r} is already registered (entry point "
+            f"{agent_registry[name].entry_point!r}). Choose another name, or remove the old "
+            f"one first with tfzoo.agent_registry.pop({name!r})."
+        )
+    agent_registry[name] = AgentSpec(name, entry_point, config, description)
+    return agent_registry[name]
+
+
+def spec(id: str) -> TaskSpec:
+    """Returns the `TaskSpec` registered as `id`; raises `UnknownNameError` with suggestions."""
+    if id not in registry:
+        raise unknown("task", id, registry, HOW_TO_LIST_TASKS)
+    return registry[id]
+
+
+def make(id: str, *, preset: str | None = None, **overrides: Any) -> gymnasium.Env:
+    """Builds the task registered as `id`.
+
+    Args:
+        id: A registered task id, e.g. "linear-regression".
+        preset: The preset whose task settings to use (the task's default when None).
+        **overrides: Task constructor arguments, checked against its type hints.
+
+    Returns:
+        The task, a `gymnasium.Env`; `task.spec` is its Gymnasium `EnvSpec`.
+    """
+    task_spec = spec(id)
+    entry = load(task_spec.entry_point)
+    settings = {**task_spec.kwargs, **task_spec.preset(preset).task, **overrides}
+    kwargs = check_overrides(entry, settings, f"task {id!r}")
+    task = entry(**kwargs)
+    task.unwrapped.spec = EnvSpec(
+        id=id, entry_point=task_spec.entry_point, kwargs=kwargs,
+        max_episode_steps=task_spec.max_episode_steps,
+        reward_threshold=task_spec.reward_threshold,
+    )
+    if task_spec.max_episode_steps is not None:
+        task = gymnasium.wrappers.TimeLimit(task, task_spec.max_episode_steps)
+    return task
+
+
+def make_agent(
+    name: str, task: gymnasium.Env, preset: str | None = None, **overrides: Any
+) -> Any:
+    """Builds an agent for `task`.
+
+    Args:
+        name: A task id (builds that task's default agent with the preset's settings) or an
+            agent name from `agent_registry` (builds it with its config defaults).
+        task: The task the agent will act in; agents read its spaces.
+        preset: With a task id, the preset whose agent settings to use (default when None).
+        **overrides: Config fields of the agent, checked against their type hints.
+    """
+    agent_spec, config = resolve_agent(name, preset, **overrides)
+    return load(agent_spec.entry_point)(task, config)
+
+
+def resolve_agent(
+    name: str, preset: str | None = None, **overrides: Any
+) -> tuple[AgentSpec, Any]:
+    """Returns the agent spec and the checked config that `make_agent` would build with."""
+    settings = agent_settings(name, preset)
+    agent_spec = agent_registry[settings.pop("agent")]
+    config = build_config(
+        load(agent_spec.config), {**settings, **overrides}, f"agent {agent_spec.name!r}"
+    )
+    return agent_spec, config
+
+
+def agent_settings(name: str, preset: str | None = None) -> dict[str, Any]:
+    """Returns {"agent": agent name, **config fields} that `make_agent(name, preset=...)` uses."""
+    if name in registry:
+        task_spec = registry[name]
+        if task_spec.agent not in agent_registry:
+            raise unknown(
+                "agent", task_spec.agent, agent_registry, HOW_TO_LIST_AGENTS,
+                f" (the default agent of task {name!r})",
+            )
+        return {
+            "agent": task_spec.agent,
+            **task_spec.agent_kwargs,
+            **task_spec.preset(preset).agent,
+        }
+    if name in agent_registry:
+        if preset is not None:
+            raise ConfigError(
+                f"preset={preset!r} was given with agent {name!r}, but presets belong to "
+                f"tasks. Pass a task id (e.g. make_agent('linear-regression', task, "
+                f"preset={preset!r})) or drop preset=."
+            )
+        return {"agent": name}
+    raise unknown(
+        "task or agent", name, [*registry, *agent_registry],
+        f"{HOW_TO_LIST_TASKS} {HOW_TO_LIST_AGENTS}",
+    )
+
+
+def config_fields(config: Any) -> dict[str, Any]:
+    """An agent config as a plain dict (for config.json and `tfzoo list`)."""
+    return {item.name: getattr(config, item.name) for item in dataclasses.fields(config)}
+
+
+def load(entry_point: str | Callable[..., Any]) -> Any:
+    """Imports `"module:attribute"`; callables pass through unchanged."""
+    if not isinstance(entry_point, str):
+        return entry_point
+    module_name, _, attribute = entry_point.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise RegistrationError(
+            f"Entry point {entry_point!r} cannot be loaded ({error}). Write it as "
+            f"'package.module:Name' and check that the module is importable."
+        ) from error
+
+
+def pprint_registry(print_fn: Callable[[str], Any] = print) -> None:
+    """Prints every task with its default agent, presets and description."""
+    if not registry:
+        print_fn("No tasks are registered.")
+        return
+    width = max(len(task_id) for task_id in registry)
+    for task_id in sorted(registry):
+        task_spec = registry[task_id]
+        presets = ", ".join(
+            f"{name}*" if name == task_spec.default_preset else name for name in task_spec.presets
+        )
+        print_fn(
+            f"{task_id:<{width}}  agent: {task_spec.agent:<10}  presets: {presets:<20}  "
+            f"{task_spec.description}"
+        )
+    print_fn("(* marks the default preset)")

@@ -1,0 +1,242 @@
+"""Run directories: what `tfzoo train` writes, and how a run is resumed and re-evaluated.
+
+A run directory holds `config.json` (everything needed to rebuild the run), `progress.csv`
+(one row per episode), TensorBoard events under `tensorboard/`, checkpoints under
+`checkpoints/` (agent, optimizer, loop counters, random states) and, once finished,
+`summary.json`. Every JSON and CSV file is replaced atomically, so a crash or Ctrl-C
+never leaves one half-written. This module does files; the loop itself is `tfzoo.loop`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import io
+import json
+import os
+import platform
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfzoo.errors import RunDirectoryError
+from tfzoo.loop import Callback, LoopState
+
+CONFIG, PROGRESS, SUMMARY = "config.json", "progress.csv", "summary.json"
+CHECKPOINTS, TENSORBOARD = "checkpoints", "tensorboard"
+FORMAT_VERSION = 1
+BASE_COLUMNS = ["episode", "steps", "return", "length", "terminated", "truncated", "seconds"]
+REQUIRED_CONFIG = {
+    "format": int, "task": str, "preset": str, "agent": str, "seed": int, "budget": dict,
+    "task_kwargs": dict, "agent_config": dict,
+}
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Writes `text` to `path` through a temporary file and a rename: all or nothing."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def write_json(path: str | os.PathLike, data: Any) -> None:
+    """Writes `data` as indented JSON, atomically."""
+    atomic_write_text(path, json.dumps(data, indent=2, default=repr) + "\n")
+
+
+def versions() -> dict[str, str]:
+    """The versions a run depends on, recorded in its config.json."""
+    from tfzoo import __version__
+
+    return {
+        "python": platform.python_version(), "tensorflow": tf.__version__,
+        "keras": keras.__version__, "numpy": np.__version__,
+        "gymnasium": gymnasium.__version__, "tfzoo": __version__,
+    }
+
+
+@contextlib.contextmanager
+def interrupts_deferred():
+    """Holds Ctrl-C and SIGTERM back while files are written, then raises KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = {
+        number: signal.signal(number, lambda number, frame: received.append(number))
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            raise KeyboardInterrupt
+
+
+class RunDirectory:
+    """One run's directory on disk. Create it with `create`, open an existing one with `open`."""
+
+    def __init__(self, path: str | os.PathLike, config: dict[str, Any]) -> None:
+        self.path, self.config = Path(path), config
+
+    @classmethod
+    def create(cls, path: str | os.PathLike, config: dict[str, Any]) -> RunDirectory:
+        """Makes a new run directory and writes its config.json; refuses to reuse a run."""
+        path = Path(path)
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise RunDirectoryError(
+                f"{str(path)!r} already exists and is not an empty directory, and tfzoo never "
+                f"writes over earlier work. Pass another --logdir, or continue that run with "
+                f"--resume {path}."
+            )
+        path.mkdir(parents=True, exist_ok=True)
+        config = {"format": FORMAT_VERSION, **config, "versions": versions()}
+        write_json(path / CONFIG, config)
+        return cls(path, config)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> RunDirectory:
+        """Opens an existing run directory; raises `RunDirectoryError` saying what is wrong."""
+        path = Path(path)
+        if not (path / CONFIG).is_file():
+            raise RunDirectoryError(
+                f"{str(path)!r} is not a tfzoo run directory: it has no {CONFIG}. Pass the "
+                f"directory that `tfzoo train` printed when the run started (under runs/ "
+                f"unless --logdir named another)."
+            )
+        config = _read_json(path / CONFIG)
+        for key, kind in REQUIRED_CONFIG.items():
+            if not isinstance(config.get(key), kind):
+                raise RunDirectoryError(
+                    f"{path / CONFIG} is damaged: {key!r} is missing or not a "
+                    f"{kind.__name__}. Restore the file from a copy, or start a new run."
+                )
+        return cls(path, config)
+
+    def read_progress(self, episodes: int) -> list[dict[str, str]]:
+        """The first `episodes` rows of progress.csv (rows past the last checkpoint are dropped)."""
+        if not (self.path / PROGRESS).exists():
+            return []
+        with open(self.path / PROGRESS, encoding="utf-8", newline="") as file:
+            return list(csv.DictReader(file))[:episodes]
+
+    def write_progress(self, rows: list[dict[str, Any]]) -> None:
+        """Replaces progress.csv with `rows`; columns are the base ones, then every metric."""
+        metrics = sorted({key for row in rows for key in row} - set(BASE_COLUMNS))
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=BASE_COLUMNS + metrics, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic_write_text(self.path / PROGRESS, text.getvalue())
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        write_json(self.path / SUMMARY, summary)
+
+    def read_summary(self) -> dict[str, Any] | None:
+        """summary.json, or None while the run is unfinished."""
+        return _read_json(self.path / SUMMARY) if (self.path / SUMMARY).exists() else None
+
+
+class _SavedLoopState(tf.train.experimental.PythonState):
+    """Puts a `LoopState` into the same checkpoint as the agent, as JSON."""
+
+    def __init__(self, state: LoopState) -> None:
+        self.state = state
+
+    def serialize(self) -> str:
+        return json.dumps(dataclasses.asdict(self.state))
+
+    def deserialize(self, string: bytes | str) -> None:
+        for name, value in json.loads(string).items():
+            setattr(self.state, name, value)
+
+
+class RunLogger(Callback):
+    """Writes a run's progress.csv, TensorBoard events and checkpoints while the loop runs.
+
+    Args:
+        run_directory: Where to write.
+        agent: The agent to checkpoint (a `tfzoo.Agent`, so a `tf.Module`).
+        state: The `LoopState` the loop mutates; it is checkpointed with the agent.
+        checkpoint_seconds: Save a checkpoint at the first episode end after this many
+            seconds since the last one (0: after every episode). The run's end and Ctrl-C
+            always save one.
+    """
+
+    def __init__(
+        self, run_directory: RunDirectory, agent: tf.Module, state: LoopState,
+        checkpoint_seconds: float = 60.0,
+    ) -> None:
+        self.run_directory, self.agent, self.state = run_directory, agent, state
+        self.checkpoint_seconds = checkpoint_seconds
+        checkpoint = tf.train.Checkpoint(agent=agent, loop=_SavedLoopState(state))
+        self.manager = tf.train.CheckpointManager(
+            checkpoint, str(run_directory.path / CHECKPOINTS), max_to_keep=3
+        )
+        self.rows: list[dict[str, Any]] = []
+        self.writer = tf.summary.create_file_writer(str(run_directory.path / TENSORBOARD))
+        self._last_save = time.monotonic()
+
+    def restore(self) -> bool:
+        """Restores the latest checkpoint, if any, and the progress rows up to it."""
+        latest = self.manager.latest_checkpoint
+        if latest is not None:
+            self.agent.build()
+            self.manager.checkpoint.restore(latest).assert_existing_objects_matched()
+        self.rows = self.run_directory.read_progress(self.state.episodes)
+        return latest is not None
+
+    def on_episode_end(self, record: dict[str, Any], state: LoopState) -> None:
+        self.rows.append(record)
+        with self.writer.as_default(step=state.steps):
+            for name, value in record.items():
+                if name not in ("episode", "steps") and isinstance(value, (int, float)):
+                    tf.summary.scalar(f"episode/{name}", value)
+        if time.monotonic() - self._last_save >= self.checkpoint_seconds:
+            self.save()
+
+    def on_run_end(self, state: LoopState, interrupted: bool) -> None:
+        self.save()
+        self.writer.close()
+
+    def save(self) -> None:
+        """Saves a checkpoint and progress.csv together, holding Ctrl-C until both are written."""
+        with interrupts_deferred():
+            self.manager.save()
+            self.run_directory.write_progress(self.rows)
+            self.writer.flush()
+        self._last_save = time.monotonic()
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RunDirectoryError(
+            f"{path} cannot be read as JSON ({error}). The file is damaged; restore it from a "
+            f"copy, or start a new run."
+        ) from None
+    if not isinstance(data, dict):
+        raise RunDirectoryError(f"{path} holds {type(data).__name__}, not a JSON object; "
+                                "restore it from a copy, or start a new run.")
+    return data

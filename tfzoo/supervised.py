@@ -1,0 +1,162 @@
+"""`SupervisedTask`: supervised learning over in-memory arrays as a Gymnasium task.
+
+The task is a contextual bandit with full feedback: the observation is a batch of inputs,
+the action is the agent's predictions for it, the reward is the batch's share of the split's
+score, and `info["target"]` reveals the answers after the step. The agent that learns from
+it lives in `tfzoo.agents.supervised`; this module is only the task.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium
+import numpy as np
+
+from tfzoo.core import Task
+from tfzoo.errors import ConfigError, unknown
+
+
+class SupervisedTask(Task):
+    """A supervised task over arrays `inputs -> targets`, one or more named splits.
+
+    An episode is one pass over the split in batches of `batch_size`, reshuffled from the
+    task's seed at every `reset` (when `shuffle`). Every batch has the same shape: the last
+    one is completed with samples from the start of the pass, which count toward the
+    reward only once. So the return of a full pass is exactly the split's score:
+
+    - classification (`num_classes` given): accuracy, the share of targets predicted exactly;
+    - regression: minus the mean squared error over all target values.
+
+    Args:
+        splits: {split name: (inputs, targets)}, arrays with the same first dimension.
+        split: Which split this task serves.
+        batch_size: Samples per step; None means the whole split in one batch.
+        shuffle: Draw a new order of the samples at each reset.
+        num_classes: Targets are class ids in [0, num_classes): the action is a class id per
+            target. None means regression: the action is a real value per target.
+        render_mode: Must be None; supervised tasks do not render.
+    """
+
+    def __init__(
+        self,
+        splits: Mapping[str, tuple[np.ndarray, np.ndarray]],
+        *,
+        split: str = "train",
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        num_classes: int | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        super().__init__(render_mode)
+        if split not in splits:
+            raise unknown("split", split, splits, "Pass one of them as split=.")
+        inputs, targets = (np.asarray(array) for array in splits[split])
+        _check_arrays(inputs, targets, split, num_classes)
+        size = len(inputs)
+        batch_size = size if batch_size is None else batch_size
+        if isinstance(batch_size, bool) or not 1 <= batch_size <= size:
+            raise ConfigError(
+                f"batch_size={batch_size!r} does not fit split {split!r} of {size} samples; "
+                f"pass a whole number from 1 to {size}, or None for the whole split at once."
+            )
+        self.split, self.batch_size, self.shuffle, self.num_classes = (
+            split, batch_size, shuffle, num_classes
+        )
+        self.inputs, self.targets = inputs, targets
+        self.batches_per_pass = math.ceil(size / batch_size)
+        # Rewards are shares of the whole split's score, so a full pass sums to the score.
+        self._score_scale = 1.0 / (size * int(np.prod(targets.shape[1:], dtype=np.int64)))
+        self.observation_space = _box_around(inputs, batch_size)
+        self.action_space = _action_space(targets, batch_size, num_classes)
+        self._order = np.arange(size)
+        self._batch = 0  # Index of the batch the agent is looking at.
+        self._over = True
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Starts a new pass over the split; returns the first batch of inputs."""
+        super().reset(seed=seed)
+        size = len(self.inputs)
+        self._order = self.np_random.permutation(size) if self.shuffle else np.arange(size)
+        self._batch, self._over = 0, False
+        return self.inputs[self._indices(0)], {}
+
+    def step(
+        self, action: np.ndarray
+    ) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Scores the predictions for the current batch and moves to the next one.
+
+        Returns:
+            The next batch of inputs; the batch's share of the split's score; whether the
+            pass is over; False; and info with `target` (the batch's answers) and `valid`
+            (how many of its rows are new in this pass and counted in the reward).
+        """
+        if self._over:
+            raise RuntimeError("This pass over the split is over; call reset() to start another.")
+        action = np.asarray(action)
+        if action.shape != self.action_space.shape:
+            raise ValueError(
+                f"The action has shape {action.shape}, but this task expects predictions of "
+                f"shape {self.action_space.shape} (one per target of the batch)."
+            )
+        indices = self._indices(self._batch)
+        targets = self.targets[indices]
+        valid = min(self.batch_size, len(self.inputs) - self._batch * self.batch_size)
+        reward = self._score(action[:valid], targets[:valid])
+        self._batch += 1
+        self._over = self._batch == self.batches_per_pass
+        next_batch = self._batch if not self._over else self._batch - 1
+        observation = self.inputs[self._indices(next_batch)]
+        return observation, reward, self._over, False, {"target": targets, "valid": valid}
+
+    def _indices(self, batch: int) -> np.ndarray:
+        """Sample indices of `batch`; the last batch is completed from the start of the pass."""
+        indices = self._order[batch * self.batch_size : (batch + 1) * self.batch_size]
+        missing = self.batch_size - len(indices)
+        return np.concatenate([indices, self._order[:missing]]) if missing else indices
+
+    def _score(self, predictions: np.ndarray, targets: np.ndarray) -> float:
+        if self.num_classes is not None:
+            return float(np.sum(predictions == targets)) * self._score_scale
+        errors = predictions.astype(np.float64) - targets.astype(np.float64)
+        # 0.0 - x rather than -x, so a perfect fit scores 0.0 and not -0.0.
+        return 0.0 - float(np.sum(np.square(errors))) * self._score_scale
+
+
+def _check_arrays(inputs, targets, split: str, num_classes: int | None) -> None:
+    if len(inputs) == 0 or len(inputs) != len(targets):
+        raise ConfigError(
+            f"Split {split!r} has {len(inputs)} inputs and {len(targets)} targets; it needs "
+            f"at least one sample and as many targets as inputs."
+        )
+    if num_classes is not None:
+        if not np.issubdtype(targets.dtype, np.integer):
+            raise ConfigError(
+                f"Split {split!r}: classification targets must be integer class ids, got "
+                f"dtype {targets.dtype}. Convert them with .astype(np.int64)."
+            )
+        low, high = int(targets.min()), int(targets.max())
+        if low < 0 or high >= num_classes:
+            raise ConfigError(
+                f"Split {split!r}: class ids span [{low}, {high}], outside [0, {num_classes}) "
+                f"for num_classes={num_classes}. Pass the right num_classes."
+            )
+
+
+def _box_around(inputs: np.ndarray, batch_size: int) -> gymnasium.spaces.Box:
+    """The tightest Box holding every batch of `inputs`."""
+    return gymnasium.spaces.Box(
+        low=inputs.min(), high=inputs.max(), shape=(batch_size, *inputs.shape[1:]),
+        dtype=inputs.dtype,
+    )
+
+
+def _action_space(targets, batch_size: int, num_classes: int | None) -> gymnasium.Space:
+    shape = (batch_size, *targets.shape[1:])
+    if num_classes is not None:
+        return gymnasium.spaces.MultiDiscrete(np.full(shape, num_classes, dtype=np.int64))
+    return gymnasium.spaces.Box(low=-np.inf, high=np.inf, shape=shape, dtype=np.float32)
