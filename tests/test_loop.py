@@ -175,3 +175,11 @@ def test_the_loop_runs_plain_gymnasium_environments():
     history = tfzoo.train(RandomAgent(), task, episodes=3, seed=0, progress=False)
     assert len(history.episodes) == 3
     assert all(r["terminated"] or r["truncated"] for r in history.episodes)
+
+
+@pytest.mark.parametrize("budget", [{"steps": 7}, {"episodes": 3}])
+def test_the_progress_bar_shows_the_return_and_metrics(capsys, budget):
+    tfzoo.train(RecordingAgent(), CountdownTask(), progress=True, **budget)
+    shown = capsys.readouterr().err
+    assert "train" in shown and "return=" in shown and "calls=" in shown
+    assert ("7/7" if "steps" in budget else "3/3") in shown

@@ -32,16 +32,16 @@ class LoopState:
         seconds: Wall-clock seconds spent in the loop so far.
         task_rng: The task's `np_random` state at the end of the last episode, so a resumed
             run draws the same next episode as an uninterrupted one.
-        python_rng: Python's `random` state at the same moment.
-        numpy_rng: NumPy's global random state at the same moment.
+        python_rng: Python's `random` state at the same moment (a tuple, or lists from JSON).
+        numpy_rng: NumPy's global random state at the same moment (likewise).
     """
 
     steps: int = 0
     episodes: int = 0
     seconds: float = 0.0
     task_rng: dict[str, Any] | None = None
-    python_rng: list[Any] | None = None
-    numpy_rng: list[Any] | None = None
+    python_rng: Any = None
+    numpy_rng: Any = None
 
 
 @dataclass
@@ -143,35 +143,36 @@ def run(
     Returns:
         The `History` of this call (episodes recorded before `state` are not repeated).
     """
-    _check_budget(steps, episodes, max_seconds)
-    history = History(state=state if state is not None else LoopState())
-    first_reset_seed = _start(task, history.state, seed)
-    bar = _progress_bar(steps, episodes, history.state, progress, learn)
-    started = time.perf_counter() - history.state.seconds
+    budget = _Budget.checked(steps, episodes, max_seconds)
+    state = state if state is not None else LoopState()
+    history = History(state=state)
+    reset_seed = _start(task, state, seed)
+    progress_bar = _Progress(budget, state, progress, learn)
+    started = time.perf_counter() - state.seconds
+
+    def out_of_budget() -> bool:
+        return budget.spent(state, time.perf_counter() - started)
+
     interrupted = False
     try:
-        while not _spent(history.state, steps, episodes, max_seconds):
+        while not out_of_budget():
             record = _episode(
-                agent, task, history.state, first_reset_seed, learn, explore, bar,
-                bar if steps is not None else None,
-                lambda: _spent(history.state, steps, episodes, max_seconds, started),
+                agent, task, state, reset_seed, learn, explore, progress_bar, out_of_budget
             )
-            first_reset_seed = None
-            history.state.seconds = record["seconds"] = time.perf_counter() - started
-            _remember_rngs(task, history.state)
+            reset_seed = None
+            state.seconds = record["seconds"] = time.perf_counter() - started
+            _remember_rngs(task, state)
             history.episodes.append(record)
             for callback in callbacks:
-                callback.on_episode_end(record, history.state)
-            if episodes is not None and steps is None:
-                bar.update(1)
+                callback.on_episode_end(record, state)
     except KeyboardInterrupt:
         interrupted = True
         raise
     finally:
-        history.state.seconds = time.perf_counter() - started
-        bar.close()
+        state.seconds = time.perf_counter() - started
+        progress_bar.close()
         for callback in callbacks:
-            callback.on_run_end(history.state, interrupted)
+            callback.on_run_end(state, interrupted)
     return history
 
 
@@ -186,11 +187,8 @@ def seed_everything(seed: int, task: gymnasium.Env | None = None) -> None:
         task.observation_space.seed(seed + 1)
 
 
-def _episode(agent, task, state, reset_seed, learn, explore, bar, step_bar, out_of_budget):
-    """Runs one episode (or its first part, if the budget ends inside it); returns its record.
-
-    `step_bar` is the progress bar when it counts steps, None when it counts episodes.
-    """
+def _episode(agent, task, state, reset_seed, learn, explore, progress, out_of_budget) -> dict:
+    """Runs one episode (or its first part, if the budget ends inside it); returns its record."""
     observation, info = task.reset(seed=reset_seed)
     episode_return, length, totals = 0.0, 0, {}
     terminated = truncated = False
@@ -205,12 +203,10 @@ def _episode(agent, task, state, reset_seed, learn, explore, bar, step_bar, out_
                 observation, action, reward, next_observation, terminated, truncated, info
             ))
             for name, value in metrics.items():
-                totals[name] = totals.get(name, (0.0, 0))
-                totals[name] = (totals[name][0] + float(value), totals[name][1] + 1)
+                total, count = totals.get(name, (0.0, 0))
+                totals[name] = (total + float(value), count + 1)
         observation = next_observation
-        if step_bar is not None:
-            step_bar.update(1)
-            _show(step_bar, episode_return, totals)
+        progress.step(episode_return, totals)
         if out_of_budget():
             break
     state.episodes += 1
@@ -220,7 +216,7 @@ def _episode(agent, task, state, reset_seed, learn, explore, bar, step_bar, out_
         "seconds": 0.0,
     }
     record.update({name: total / count for name, (total, count) in totals.items()})
-    _show(bar, episode_return, totals, force=True)
+    progress.episode_end(episode_return, totals)
     return record
 
 
@@ -238,7 +234,7 @@ def _start(task: gymnasium.Env, state: LoopState, seed: int | None) -> int | Non
         random.setstate(_as_tuple(state.python_rng))
     if state.numpy_rng is not None:
         kind, keys, position, has_gauss, gauss = state.numpy_rng
-        np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), position, has_gauss, gauss))
+        np.random.set_state((kind, np.asarray(keys, np.uint32), position, has_gauss, gauss))
     if state.task_rng is not None:
         generator = np.random.Generator(getattr(np.random, state.task_rng["bit_generator"])())
         generator.bit_generator.state = state.task_rng
@@ -248,57 +244,75 @@ def _start(task: gymnasium.Env, state: LoopState, seed: int | None) -> int | Non
 
 def _remember_rngs(task: gymnasium.Env, state: LoopState) -> None:
     state.task_rng = task.unwrapped.np_random.bit_generator.state
-    state.python_rng = _as_list(random.getstate())
-    kind, keys, position, has_gauss, gauss = np.random.get_state()
-    state.numpy_rng = [kind, keys.tolist(), int(position), int(has_gauss), float(gauss)]
+    state.python_rng = random.getstate()
+    state.numpy_rng = np.random.get_state()
 
 
-def _spent(state, steps, episodes, max_seconds, started=None) -> bool:
-    if steps is not None and state.steps >= steps:
-        return True
-    if episodes is not None and state.episodes >= episodes:
-        return True
-    if max_seconds is not None:
-        seconds = state.seconds if started is None else time.perf_counter() - started
-        return seconds >= max_seconds
-    return False
+@dataclass(frozen=True)
+class _Budget:
+    """When the loop stops: after `steps`, `episodes` or `max_seconds`, whichever comes first."""
 
+    steps: int | None
+    episodes: int | None
+    max_seconds: float | None
 
-def _check_budget(steps, episodes, max_seconds) -> None:
-    if steps is None and episodes is None and max_seconds is None:
-        raise ConfigError(
-            "The loop needs a budget: pass steps=N or episodes=N (or max_seconds=S), e.g. "
-            "tfzoo.train(agent, task, steps=100)."
+    @classmethod
+    def checked(cls, steps, episodes, max_seconds) -> _Budget:
+        if steps is None and episodes is None and max_seconds is None:
+            raise ConfigError(
+                "The loop needs a budget: pass steps=N or episodes=N (or max_seconds=S), "
+                "e.g. tfzoo.train(agent, task, steps=100)."
+            )
+        for name, value in (("steps", steps), ("episodes", episodes),
+                            ("max_seconds", max_seconds)):
+            if value is not None and (
+                isinstance(value, bool) or not value >= 0 or math.isinf(value)
+            ):
+                raise ConfigError(f"{name}={value!r} is not a budget; pass a finite number >= 0.")
+        return cls(steps, episodes, max_seconds)
+
+    def spent(self, state: LoopState, seconds: float) -> bool:
+        return (
+            (self.steps is not None and state.steps >= self.steps)
+            or (self.episodes is not None and state.episodes >= self.episodes)
+            or (self.max_seconds is not None and seconds >= self.max_seconds)
         )
-    for name, value in (("steps", steps), ("episodes", episodes), ("max_seconds", max_seconds)):
-        if value is not None and (isinstance(value, bool) or not value >= 0 or math.isinf(value)):
-            raise ConfigError(f"{name}={value!r} is not a budget; pass a finite number >= 0.")
 
 
-def _progress_bar(steps, episodes, state: LoopState, enabled: bool, learn: bool) -> tqdm:
-    by_steps = steps is not None
-    return tqdm(
-        total=steps if by_steps else episodes,
-        initial=state.steps if by_steps else state.episodes,
-        unit="step" if by_steps else "episode",
-        desc="train" if learn else "evaluate",
-        disable=not enabled,
-        dynamic_ncols=True,
-        mininterval=0.5,
-    )
+class _Progress:
+    """A tqdm bar counting steps (or episodes, for an episode budget) that shows the running
+    return and the episode's mean metrics, updated only when the bar redraws."""
 
+    def __init__(self, budget: _Budget, state: LoopState, enabled: bool, learn: bool) -> None:
+        self.counts_steps = budget.steps is not None
+        self.bar = tqdm(
+            total=budget.steps if self.counts_steps else budget.episodes,
+            initial=state.steps if self.counts_steps else state.episodes,
+            unit="step" if self.counts_steps else "episode",
+            desc="train" if learn else "evaluate",
+            disable=not enabled, dynamic_ncols=True, mininterval=0.5,
+        )
 
-def _show(bar: tqdm, episode_return: float, totals: dict, force: bool = False) -> None:
-    """Shows the running return and latest metrics, at most twice a second."""
-    if bar.disable or not (force or bar.n == bar.last_print_n):
-        return
-    shown = {"return": f"{episode_return:.4g}"}
-    shown.update({name: f"{total / count:.4g}" for name, (total, count) in totals.items()})
-    bar.set_postfix(shown, refresh=False)
+    def step(self, episode_return: float, totals: dict) -> None:
+        if self.counts_steps and not self.bar.disable:
+            self.bar.update(1)
+            if self.bar.n == self.bar.last_print_n:  # It has just redrawn.
+                self._show(episode_return, totals)
 
+    def episode_end(self, episode_return: float, totals: dict) -> None:
+        if self.bar.disable:
+            return
+        if not self.counts_steps:
+            self.bar.update(1)
+        self._show(episode_return, totals)
 
-def _as_list(value: Any) -> Any:
-    return [_as_list(item) for item in value] if isinstance(value, (tuple, list)) else value
+    def close(self) -> None:
+        self.bar.close()
+
+    def _show(self, episode_return: float, totals: dict) -> None:
+        shown = {"return": f"{episode_return:.4g}"}
+        shown.update({name: f"{total / count:.4g}" for name, (total, count) in totals.items()})
+        self.bar.set_postfix(shown, refresh=False)
 
 
 def _as_tuple(value: Any) -> Any:

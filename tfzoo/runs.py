@@ -164,7 +164,7 @@ class _SavedLoopState(tf.train.experimental.PythonState):
         self.state = state
 
     def serialize(self) -> str:
-        return json.dumps(dataclasses.asdict(self.state))
+        return json.dumps(dataclasses.asdict(self.state), default=_plain)
 
     def deserialize(self, string: bytes | str) -> None:
         for name, value in json.loads(string).items():
@@ -226,6 +226,15 @@ class RunLogger(Callback):
             self.run_directory.write_progress(self.rows)
             self.writer.flush()
         self._last_save = time.monotonic()
+
+
+def _plain(value: Any) -> Any:
+    """JSON for the NumPy values in random states."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _read_json(path: Path) -> dict[str, Any]:
