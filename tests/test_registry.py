@@ -161,3 +161,13 @@ def test_int_overrides_widen_to_float_and_bools_are_not_ints():
     assert isinstance(agent.optimizer.learning_rate.numpy().item(), float)
     with pytest.raises(tfzoo.ConfigError, match="batch_size=True"):
         tfzoo.make("linear-regression", batch_size=True)
+
+
+def test_an_entry_point_taking_any_keyword_gets_every_override():
+    def make_line(**settings):
+        from tfzoo.envs.linear_regression import LinearRegression
+
+        return LinearRegression(**settings)
+
+    tfzoo.register("line-by-function", make_line, agent="supervised")
+    assert tfzoo.make("line-by-function", batch_size=1).batch_size == 1

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from tfzoo import __version__
+
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
 
@@ -45,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tfzoo", description="Train and evaluate the chapter's programs as tfzoo tasks."
     )
+    parser.add_argument("--version", action="version", version=f"tfzoo {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     listing = commands.add_parser("list", help="list every task, its agent and presets")

@@ -51,8 +51,12 @@ def check_overrides(
         ConfigError: A value whose type does not match the hint.
     """
     hints = parameter_hints(target)
+    open_ended = _takes_any_keyword(target)
     checked = {}
     for name, value in values.items():
+        if name not in hints and open_ended:
+            checked[name] = value  # Passed on to a **kwargs that can't be checked here.
+            continue
         if name not in hints:
             raise unknown(
                 "override", name, hints, "Those are all the names it takes.", f" for {where}"
@@ -128,6 +132,16 @@ def parse_assignment(text: str) -> tuple[str, Any]:
             f"--set {text!r} is not of the form key=value; write e.g. --set learning_rate=0.01."
         )
     return key.strip(), parse_value(value.strip())
+
+
+def _takes_any_keyword(target: Callable[..., Any]) -> bool:
+    if dataclasses.is_dataclass(target):
+        return False
+    function = target.__init__ if inspect.isclass(target) else target
+    return any(
+        parameter.kind is parameter.VAR_KEYWORD
+        for parameter in inspect.signature(function).parameters.values()
+    )
 
 
 def _is_union(hint: Any) -> bool:
