@@ -7,6 +7,7 @@ its config; the task side is `tfzoo.supervised.SupervisedTask`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ import tensorflow as tf
 
 from tfzoo.core import Agent, Transition
 from tfzoo.errors import ConfigError
-from tfzoo.models import build_model
+from tfzoo.models import model_factory
 
 
 @dataclass
@@ -53,12 +54,20 @@ class SupervisedConfig:
 class SupervisedAgent(Agent):
     """Fits `model` to the targets of a supervised task with `optimizer` and `loss`.
 
-    Each training step costs one forward pass in `act` (the predictions the task scores)
-    and one forward and backward pass in `learn`.
+    A training step needs one forward pass for the predictions the task scores and one
+    forward and backward pass for the update. `learn` runs the update and, in the same
+    compiled call, the forward pass for the next batch (`transition.next_observation`),
+    with the weights just updated; the next `act` on that very batch returns those
+    predictions without another call into TensorFlow. So each step costs one compiled call,
+    and the predictions are exactly what `act` would compute; the forward pass itself
+    remains, one more than in Keras's `fit`, which scores nothing before it learns.
 
     Args:
         model: Maps a batch of observations to predictions (regression) or logits
-            (classification).
+            (classification). A function returning the model builds it only at `build`
+            (the first `act` or `learn`), after `train(seed=...)` has seeded Keras, so
+            its initial weights follow the seed: Keras draws each layer's initializer
+            seed when the layer is created.
         optimizer: A Keras optimizer.
         loss: A Keras loss, or any `(targets, outputs) -> loss` function.
         input_shape: The shape of one input (one row of an observation), to build the model.
@@ -69,7 +78,7 @@ class SupervisedAgent(Agent):
 
     def __init__(
         self,
-        model: keras.Model,
+        model: keras.Model | Callable[[], keras.Model],
         optimizer: keras.optimizers.Optimizer,
         loss: Any,
         *,
@@ -78,21 +87,43 @@ class SupervisedAgent(Agent):
         classify: bool = False,
     ) -> None:
         super().__init__()
-        self.model, self.optimizer, self.loss, self.classify = model, optimizer, loss, classify
+        self.optimizer, self.loss, self.classify = optimizer, loss, classify
+        self.model = model if isinstance(model, keras.Model) else None
+        self._make_model = None if isinstance(model, keras.Model) else model
         self.input_shape, self.input_dtype = tuple(input_shape), tf.as_dtype(input_dtype)
         self._predict = tf.function(self._predict_eagerly, reduce_retracing=True)
         self._train_step = tf.function(self._train_step_eagerly, reduce_retracing=True)
+        self._train_step_and_predict = tf.function(
+            self._train_step_and_predict_eagerly, reduce_retracing=True
+        )
+        self._lookahead = _Lookahead()
 
     def act(self, observation: np.ndarray, *, explore: bool = True) -> np.ndarray:
         """Predicts for a batch of observations; `explore` makes no difference here."""
-        self.build()
-        return self._predict(observation).numpy()
+        predictions = self._lookahead.take(observation)
+        if predictions is None:
+            self.build()
+            predictions = self._predict(observation)
+        return predictions.numpy()
 
     def learn(self, transition: Transition) -> dict[str, float]:
         """Takes one gradient step on the batch just scored, against `info["target"]`."""
         self.build()
-        loss = self._train_step(transition.observation, transition.info["target"])
+        inputs, targets = transition.observation, transition.info["target"]
+        if transition.terminated or transition.truncated:
+            # The next act sees a new episode's first batch, so predict nothing ahead.
+            self._lookahead.clear()
+            loss = self._train_step(inputs, targets)
+        else:
+            next_inputs = transition.next_observation
+            loss, predictions = self._train_step_and_predict(inputs, targets, next_inputs)
+            self._lookahead.keep(next_inputs, predictions)
         return {"loss": float(loss)}
+
+    def restore(self, path) -> None:
+        """Restores a checkpoint written by `save` (forgetting any prediction made ahead)."""
+        self._lookahead.clear()
+        super().restore(path)
 
     def build(self) -> None:
         """Creates the model's and optimizer's variables now, eagerly, if not done yet.
@@ -102,6 +133,8 @@ class SupervisedAgent(Agent):
         """
         if self.optimizer.built:
             return
+        if self.model is None:
+            self.model = self._make_model()
         self.model(tf.zeros((1, *self.input_shape), self.input_dtype), training=False)
         self.optimizer.build(self.model.trainable_variables)
 
@@ -117,12 +150,38 @@ class SupervisedAgent(Agent):
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
+    def _train_step_and_predict_eagerly(self, inputs, targets, next_inputs):
+        loss = self._train_step_eagerly(inputs, targets)
+        return loss, self._predict_eagerly(next_inputs)  # Reads the updated weights.
+
+
+class _Lookahead:
+    """The predictions `learn` made for the next batch, until `act` takes them.
+
+    A plain object, so that `tf.Module` does not track (and checkpoint) what it holds.
+    """
+
+    def __init__(self) -> None:
+        self.observation, self.predictions = None, None
+
+    def keep(self, observation: np.ndarray, predictions: tf.Tensor) -> None:
+        self.observation, self.predictions = observation, predictions
+
+    def take(self, observation: np.ndarray) -> tf.Tensor | None:
+        """The predictions made ahead if they are for this very array; forgets them either way."""
+        predictions = self.predictions if observation is self.observation else None
+        self.clear()
+        return predictions
+
+    def clear(self) -> None:
+        self.observation, self.predictions = None, None
+
 
 def build(task: gymnasium.Env, config: SupervisedConfig) -> SupervisedAgent:
     """Builds a `SupervisedAgent` for `task` from `config` (the registry's entry point)."""
     classify = isinstance(task.action_space, (gymnasium.spaces.MultiDiscrete,
                                               gymnasium.spaces.Discrete))
-    model = build_model(config.model) if isinstance(config.model, str) else config.model
+    model = model_factory(config.model) if isinstance(config.model, str) else config.model
     return SupervisedAgent(
         model, make_optimizer(config), make_loss(config.loss, classify),
         input_shape=task.observation_space.shape[1:], input_dtype=task.observation_space.dtype,

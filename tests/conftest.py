@@ -1,11 +1,47 @@
-"""Shared fixtures: registries restored after each test, and a clean TensorFlow execution mode."""
+"""Shared fixtures: synthetic MNIST for every test, registries restored, eager execution."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
 import tfzoo
+
+
+def synthetic_mnist(train: int = 1200, test: int = 300, seed: int = 0):
+    """MNIST-shaped uint8 digits that are easy to tell apart: a bright bar per class.
+
+    Returns:
+        {"x_train", "y_train", "x_test", "y_test"} as in Keras's mnist.npz.
+    """
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, count in (("train", train), ("test", test)):
+        labels = rng.integers(0, 10, size=count).astype(np.uint8)
+        images = rng.integers(0, 60, size=(count, 28, 28)).astype(np.uint8)  # faint noise
+        for index, label in enumerate(labels):
+            row = 2 + 2 * int(label)
+            images[index, row : row + 2, 4:24] = 255
+        arrays[f"x_{split}"], arrays[f"y_{split}"] = images, labels
+    return arrays
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mnist_dir(tmp_path_factory):
+    """A directory holding a synthetic mnist.npz, found through $TFZOO_DATA_DIR.
+
+    The Keras cache points at an empty directory, so no test reads a user's files or
+    tries to download.
+    """
+    directory = tmp_path_factory.mktemp("mnist")
+    np.savez_compressed(directory / "mnist.npz", **synthetic_mnist())
+    keras_home = tmp_path_factory.mktemp("keras_home")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TFZOO_DATA_DIR", str(directory))
+    patch.setenv("KERAS_HOME", str(keras_home))
+    yield directory
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)

@@ -61,7 +61,6 @@ def test_shuffling_follows_the_seed():
     "kwargs, message",
     [
         ({"batch_size": 0}, "batch_size=0"),
-        ({"batch_size": 11}, "batch_size=11"),
         ({"split": "valid"}, "Unknown split 'valid'"),
         ({"num_classes": 1}, r"class ids span \[0, 1\]"),
     ],
@@ -70,6 +69,12 @@ def test_bad_settings_are_named_with_their_fix(kwargs, message):
     inputs, labels = two_blobs(count=10)
     with pytest.raises(tfzoo.TfzooError, match=message):
         tfzoo.SupervisedTask({"train": (inputs, labels)}, **{"num_classes": 2, **kwargs})
+
+
+def test_a_batch_larger_than_the_split_is_the_whole_split():
+    inputs, labels = two_blobs(count=10)
+    task = tfzoo.SupervisedTask({"train": (inputs, labels)}, batch_size=64, num_classes=2)
+    assert task.batch_size == 10 and task.observation_space.shape == (10, 2)
 
 
 def test_stepping_a_finished_pass_or_with_a_wrong_shape_is_an_error():

@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
         help="override a task or agent setting, e.g. --set learning_rate=0.1 "
         "(prefix task. or agent. when both have the key)",
     )
+    train.add_argument(
+        "--data-dir", metavar="DIR", help="where the task's dataset is (same as --set data_dir=DIR)"
+    )
     train.add_argument("--logdir", help="the run directory to create (default: under runs/)")
     train.add_argument("--resume", metavar="DIR", help="continue the unfinished run in DIR")
     train.add_argument(
@@ -114,6 +117,8 @@ def _train(arguments: argparse.Namespace) -> int:
         task_overrides, agent_overrides = _split_overrides(
             arguments.task, arguments.preset, arguments.set
         )
+        if arguments.data_dir is not None:
+            task_overrides["data_dir"] = arguments.data_dir
         summary = start_run(
             arguments.task, path=arguments.logdir, preset=arguments.preset, seed=arguments.seed,
             steps=arguments.steps, episodes=arguments.episodes,
@@ -138,7 +143,7 @@ def _run_flags(arguments: argparse.Namespace) -> dict[str, Any]:
         "ID": arguments.task, "--preset": arguments.preset, "--seed": arguments.seed is not None,
         "--steps": arguments.steps, "--episodes": arguments.episodes,
         "--max-seconds": arguments.max_seconds, "--set": arguments.set,
-        "--logdir": arguments.logdir,
+        "--logdir": arguments.logdir, "--data-dir": arguments.data_dir,
     }
 
 

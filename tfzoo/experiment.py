@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,8 @@ def start_run(
     task = make(task_id, preset=preset, **(task_overrides or {}))
     agent_spec, config = resolve_agent(task_id, preset, **(agent_overrides or {}))
     agent = load(agent_spec.entry_point)(task, config)
+    # Built before anything is written, so a bad setting fails before the run starts.
+    eval_task = _evaluation_task(task_id, preset, task.unwrapped.spec.kwargs)
     if path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = Path("runs") / f"{task_id}-{preset}-seed{seed}-{stamp}"
@@ -78,7 +81,7 @@ def start_run(
     })
     state = LoopState()
     logger = RunLogger(run_directory, agent, state, checkpoint_seconds)
-    return _train_and_evaluate(run_directory, task, agent, state, logger, progress)
+    return _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress)
 
 
 def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, Any]:
@@ -99,7 +102,8 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
         run_directory, agent, state, run_directory.config.get("checkpoint_seconds", 60.0)
     )
     logger.restore()
-    return _train_and_evaluate(run_directory, task, agent, state, logger, progress)
+    eval_task = _evaluation_task(*_task_settings(run_directory.config))
+    return _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress)
 
 
 def load_run(path: str | os.PathLike) -> tuple[gymnasium.Env, Agent, dict[str, Any]]:
@@ -125,7 +129,7 @@ def evaluate_run(
     """Re-evaluates a saved run as its training did at the end; returns the mean return."""
     _, agent, config = load_run(path)
     task_spec = spec(config["task"])
-    eval_task = _evaluation_task(config)
+    eval_task = _evaluation_task(*_task_settings(config))
     return evaluate(
         agent, eval_task, episodes=episodes or task_spec.eval_episodes,
         seed=config["seed"] if seed is None else seed,
@@ -148,12 +152,17 @@ def _rebuild(run_directory: RunDirectory) -> tuple[gymnasium.Env, Agent]:
     return task, load(agent_spec.entry_point)(task, agent_config)
 
 
-def _evaluation_task(config: dict[str, Any]) -> gymnasium.Env:
-    evaluation = spec(config["task"]).evaluation
-    return make(config["task"], preset=config["preset"], **{**config["task_kwargs"], **evaluation})
+def _task_settings(config: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    return config["task"], config["preset"], config["task_kwargs"]
 
 
-def _train_and_evaluate(run_directory, task, agent, state, logger, progress) -> dict[str, Any]:
+def _evaluation_task(task_id: str, preset: str, task_kwargs: Mapping[str, Any]) -> gymnasium.Env:
+    """The task as training ended with it, plus the spec's evaluation overrides (e.g. split)."""
+    return make(task_id, preset=preset, **{**task_kwargs, **spec(task_id).evaluation})
+
+
+def _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress):
+    """Runs the loop to the budget, evaluates, writes and returns summary.json's contents."""
     config = run_directory.config
     budget = config["budget"]
     try:
@@ -166,7 +175,7 @@ def _train_and_evaluate(run_directory, task, agent, state, logger, progress) -> 
         raise RunInterrupted(run_directory.path) from None
     task_spec = spec(config["task"])
     eval_return = evaluate(
-        agent, _evaluation_task(config), episodes=task_spec.eval_episodes, seed=config["seed"]
+        agent, eval_task, episodes=task_spec.eval_episodes, seed=config["seed"]
     )
     rows = logger.rows
     summary = {

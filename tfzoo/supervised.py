@@ -33,7 +33,8 @@ class SupervisedTask(Task):
     Args:
         splits: {split name: (inputs, targets)}, arrays with the same first dimension.
         split: Which split this task serves.
-        batch_size: Samples per step; None means the whole split in one batch.
+        batch_size: Samples per step; None, or more than the split holds, means the whole
+            split in one batch.
         shuffle: Draw a new order of the samples at each reset.
         num_classes: Targets are class ids in [0, num_classes): the action is a class id per
             target. None means regression: the action is a real value per target.
@@ -56,12 +57,12 @@ class SupervisedTask(Task):
         inputs, targets = (np.asarray(array) for array in splits[split])
         _check_arrays(inputs, targets, split, num_classes)
         size = len(inputs)
-        batch_size = size if batch_size is None else batch_size
-        if isinstance(batch_size, bool) or not 1 <= batch_size <= size:
+        if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
             raise ConfigError(
-                f"batch_size={batch_size!r} does not fit split {split!r} of {size} samples; "
-                f"pass a whole number from 1 to {size}, or None for the whole split at once."
+                f"batch_size={batch_size!r} is not a batch size; pass a whole number >= 1, or "
+                f"None for the whole split at once."
             )
+        batch_size = size if batch_size is None else min(batch_size, size)
         self.split, self.batch_size, self.shuffle, self.num_classes = (
             split, batch_size, shuffle, num_classes
         )

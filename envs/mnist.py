@@ -1,0 +1,43 @@
+"""The tasks `mnist-mlp` and `mnist-cnn`: classifying MNIST digits, a batch per step."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from tfzoo.data import load_mnist
+from tfzoo.supervised import SupervisedTask
+
+
+class MNIST(SupervisedTask):
+    """Classify 28x28 handwritten digits; the return of a pass over a split is its accuracy.
+
+    The observation is a batch of images scaled to [0, 1], shape (batch_size, 28, 28); the
+    action is a digit per image. `mnist-mlp` and `mnist-cnn` are this task with the
+    chapter's MLP and CNN as default models; their presets are in `tfzoo list`.
+
+    Args:
+        split: "train" (60,000 images) or "test" (10,000).
+        batch_size: Images per step (the chapter's 50 by default).
+        shuffle: Draw a new order of the images at each reset, from the task's seed.
+        data_dir: Where MNIST is (see `tfzoo.data.load_mnist` for where else it is looked for).
+        render_mode: Must be None.
+    """
+
+    def __init__(
+        self,
+        *,
+        split: Literal["train", "test"] = "train",
+        batch_size: int | None = 50,
+        shuffle: bool = True,
+        data_dir: str | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        train, test = load_mnist(data_dir)
+        images, labels = train if split == "train" else test
+        scaled = images.astype(np.float32) / 255.0  # (count, 28, 28) in [0, 1]
+        super().__init__(
+            {split: (scaled, labels.astype(np.int64))}, split=split, batch_size=batch_size,
+            shuffle=shuffle, num_classes=10, render_mode=render_mode,
+        )

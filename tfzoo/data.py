@@ -1,0 +1,247 @@
+"""Finding, downloading and reading the chapter's datasets (MNIST); no task logic here.
+
+A dataset is looked for, in order, in an explicit `data_dir`, in `$TFZOO_DATA_DIR`, and in
+the Keras cache (`$KERAS_HOME/datasets`, by default `~/.keras/datasets`); only then is it
+downloaded from its public address into the Keras cache, checked against its published
+SHA-256 and moved into place atomically. A file a user put somewhere is read, never
+replaced or deleted: a damaged one is reported with what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from tfzoo.errors import TfzooError
+
+MnistArrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+class DataError(TfzooError):
+    """A dataset that cannot be found, downloaded or read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A public file to download: its name on disk, address and published SHA-256."""
+
+    name: str
+    url: str
+    sha256: str
+
+
+MNIST = RemoteFile(
+    name="mnist.npz",
+    url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
+    sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+)
+
+# The four files of the original MNIST distribution, each also accepted with ".gz".
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte",
+}
+IDX_MAGIC = {3: 2051, 1: 2049}  # Dimensions -> the magic number opening an IDX file of uint8.
+
+
+def keras_cache_dir() -> Path:
+    """Where Keras caches datasets: `$KERAS_HOME/datasets`, by default `~/.keras/datasets`."""
+    return Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser() / "datasets"
+
+
+def search_path(data_dir: str | os.PathLike | None = None) -> list[tuple[str, Path | None]]:
+    """The places a dataset is looked for, in order, as (label, directory or None if unset)."""
+    environment = os.environ.get("TFZOO_DATA_DIR")
+    return [
+        ("data_dir", Path(data_dir).expanduser() if data_dir is not None else None),
+        ("$TFZOO_DATA_DIR", Path(environment).expanduser() if environment else None),
+        ("the Keras cache", keras_cache_dir()),
+    ]
+
+
+def load_mnist(data_dir: str | os.PathLike | None = None, *, download: bool = True) -> MnistArrays:
+    """Loads MNIST as uint8 arrays: `((x_train, y_train), (x_test, y_test))`.
+
+    Images have shape (count, 28, 28), labels shape (count,), both uint8.
+
+    Args:
+        data_dir: A directory holding Keras's `mnist.npz` or the four IDX files
+            (`train-images-idx3-ubyte`, ..., plain or `.gz`), or the path of an `.npz` file.
+        download: Download `mnist.npz` into the Keras cache when no place has it.
+
+    Raises:
+        DataError: A file found is damaged (saying how), or MNIST is nowhere and cannot be
+            downloaded (saying every place looked at and how to provide it).
+    """
+    looked = []
+    for label, place in search_path(data_dir):
+        if place is None:
+            looked.append(f"{label} (not set)")
+            continue
+        found = _find_mnist(place)
+        if found is not None:
+            return _checked(found, _read_mnist(found))
+        looked.append(f"{label} {place} (no {MNIST.name} or IDX files)")
+    if download:
+        try:
+            path = fetch(MNIST, keras_cache_dir())
+        except (OSError, urllib.error.URLError) as error:
+            looked.append(f"the download from {MNIST.url} ({_reason(error)})")
+        else:
+            return _checked(path, _read_mnist(path))
+    raise DataError(
+        f"MNIST was not found. Looked in: {'; '.join(looked)}. Put Keras's {MNIST.name} "
+        f"(or the four IDX files, e.g. {IDX_FILES['x_train']}.gz) in a directory and pass "
+        f"it as data_dir= (--data-dir DIR on the command line) or set $TFZOO_DATA_DIR, or "
+        f"copy {MNIST.name} into {keras_cache_dir()}."
+    )
+
+
+def fetch(remote: RemoteFile, directory: str | os.PathLike) -> Path:
+    """Downloads `remote` into `directory`, checks its SHA-256, and renames it into place.
+
+    The download goes to a temporary file beside the target, which is deleted on any
+    failure (including Ctrl-C), so the target is either complete and verified or absent.
+
+    Returns:
+        The path of the downloaded file.
+
+    Raises:
+        DataError: The download's SHA-256 does not match the published one.
+        OSError, urllib.error.URLError: The address cannot be reached or read.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / remote.name
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{remote.name}.", suffix=".part")
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as file, urllib.request.urlopen(remote.url, timeout=30) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {remote.name}") as bar:
+                while chunk := response.read(1 << 16):
+                    file.write(chunk)
+                    digest.update(chunk)
+                    bar.update(len(chunk))
+            file.flush()
+            os.fsync(file.fileno())
+        if digest.hexdigest() != remote.sha256:
+            raise DataError(
+                f"The download of {remote.url} has SHA-256 {digest.hexdigest()}, not the "
+                f"published {remote.sha256}; it was discarded. Try again later, or download "
+                f"the file yourself and pass its directory as data_dir."
+            )
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Reads one IDX file of unsigned bytes (plain or `.gz`) into a uint8 array."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as file:
+            data = file.read()
+    except (OSError, EOFError) as error:
+        raise DataError(f"{path} cannot be read ({error}); replace it with a good copy.") from None
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise DataError(
+            f"{path} is not an IDX file of unsigned bytes (its first bytes are {data[:4].hex()}, "
+            f"expected 000008..); replace it with a good copy."
+        )
+    dimensions = data[3]
+    header = 4 + 4 * dimensions
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dimensions))
+    expected = header + int(np.prod(shape))
+    if len(data) != expected:
+        raise DataError(
+            f"{path} is truncated or padded: its header announces shape {shape} "
+            f"({expected} bytes in all) but the file has {len(data)} bytes. Replace it."
+        )
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _find_mnist(place: Path) -> Path | None:
+    """`place` itself if it is an .npz file, else its mnist.npz, else itself if it has IDX files."""
+    if place.is_file() and place.suffix == ".npz":
+        return place
+    if (place / MNIST.name).is_file():
+        return place / MNIST.name
+    if place.is_dir() and any(_idx_path(place, name) for name in IDX_FILES.values()):
+        return place
+    return None
+
+
+def _idx_path(directory: Path, name: str) -> Path | None:
+    for candidate in (name, f"{name}.gz", name.replace("-idx", ".idx"),
+                      f"{name.replace('-idx', '.idx')}.gz"):
+        if (directory / candidate).is_file():
+            return directory / candidate
+    return None
+
+
+def _read_mnist(found: Path) -> dict[str, np.ndarray]:
+    if found.is_dir():
+        arrays = {}
+        for key, name in IDX_FILES.items():
+            path = _idx_path(found, name)
+            if path is None:
+                raise DataError(
+                    f"{found} has some MNIST IDX files but not {name} (nor {name}.gz); add it, "
+                    f"or put Keras's {MNIST.name} there instead."
+                )
+            arrays[key] = read_idx(path)
+        return arrays
+    try:
+        with np.load(found, allow_pickle=False) as archive:
+            missing = sorted(set(IDX_FILES) - set(archive.files))
+            if missing:
+                raise DataError(
+                    f"{found} lacks the arrays {missing} (it has {sorted(archive.files)}); "
+                    f"Keras's {MNIST.name} holds x_train, y_train, x_test and y_test."
+                )
+            return {key: archive[key] for key in IDX_FILES}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise DataError(
+            f"{found} cannot be read as an .npz archive ({error}); the file is damaged or not "
+            f"MNIST. Replace it with a good copy of Keras's {MNIST.name}."
+        ) from None
+
+
+def _checked(source: Path, arrays: dict[str, np.ndarray]) -> MnistArrays:
+    """Checks shapes, dtypes, label range and counts; returns the arrays as uint8."""
+    for split in ("train", "test"):
+        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        problem = None
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            problem = f"x_{split} has shape {images.shape}, expected (count, 28, 28)"
+        elif labels.ndim != 1 or len(labels) != len(images):
+            problem = f"y_{split} has shape {labels.shape} for {len(images)} images"
+        elif len(images) == 0:
+            problem = f"the {split} split is empty"
+        elif images.dtype != np.uint8 or not np.issubdtype(labels.dtype, np.integer):
+            problem = f"x_{split} is {images.dtype} and y_{split} {labels.dtype}, expected uint8"
+        elif labels.min() < 0 or labels.max() > 9:
+            problem = f"y_{split} holds labels from {labels.min()} to {labels.max()}, not 0-9"
+        if problem:
+            raise DataError(f"{source} is not MNIST as expected: {problem}. Replace it with a "
+                            f"good copy of Keras's {MNIST.name}.")
+    return ((arrays["x_train"], arrays["y_train"].astype(np.uint8)),
+            (arrays["x_test"], arrays["y_test"].astype(np.uint8)))
+
+
+def _reason(error: BaseException) -> str:
+    return str(getattr(error, "reason", None) or error)
