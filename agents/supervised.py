@@ -8,6 +8,7 @@ its config; the task side is `tfzoo.supervised.SupervisedTask`.
 from __future__ import annotations
 
 from collections.abc import Callable
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfzoo.core import Agent, Transition
-from tfzoo.errors import ConfigError
+from tfzoo.errors import ConfigError, TrainingDivergedError
 from tfzoo.models import model_factory
 
 
@@ -118,7 +119,15 @@ class SupervisedAgent(Agent):
             next_inputs = transition.next_observation
             loss, predictions = self._train_step_and_predict(inputs, targets, next_inputs)
             self._lookahead.keep(next_inputs, predictions)
-        return {"loss": float(loss)}
+        loss = float(loss)
+        if not math.isfinite(loss):
+            raise TrainingDivergedError(
+                f"Training diverged: the loss became {loss} at optimizer step "
+                f"{int(self.optimizer.iterations)}. Lower the learning rate (now "
+                f"{float(self.optimizer.learning_rate):g}), e.g. --set learning_rate=..., or "
+                f"use a smaller momentum."
+            )
+        return {"loss": loss}
 
     def restore(self, path) -> None:
         """Restores a checkpoint written by `save` (forgetting any prediction made ahead)."""
@@ -137,6 +146,9 @@ class SupervisedAgent(Agent):
             self.model = self._make_model()
         self.model(tf.zeros((1, *self.input_shape), self.input_dtype), training=False)
         self.optimizer.build(self.model.trainable_variables)
+        # Keras tracks some variables, such as Dropout's random state, where a checkpoint
+        # does not look; listing them all makes a resumed run draw the same dropout masks.
+        self._model_variables = list(self.model.variables)
 
     def _predict_eagerly(self, inputs: tf.Tensor) -> tf.Tensor:
         outputs = self.model(inputs, training=False)  # (batch, outputs)

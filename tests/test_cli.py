@@ -211,3 +211,102 @@ def test_list_prints_every_task(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert all(task_id in out for task_id in tfzoo.registry)
+
+
+def interrupt_learning_after(monkeypatch, calls: int):
+    """Makes the supervised agent's `learn` raise KeyboardInterrupt on call number `calls`."""
+    from tfzoo.agents.supervised import SupervisedAgent
+
+    original, count = SupervisedAgent.learn, [0]
+
+    def learn(self, transition):
+        count[0] += 1
+        if count[0] == calls:
+            raise KeyboardInterrupt
+        return original(self, transition)
+
+    monkeypatch.setattr(SupervisedAgent, "learn", learn)
+    return lambda: monkeypatch.setattr(SupervisedAgent, "learn", original)
+
+
+def test_ctrl_c_inside_an_episode_resumes_reproducibly(tmp_path, monkeypatch):
+    import shutil
+
+    run_dir = tmp_path / "run"
+    undo = interrupt_learning_after(monkeypatch, calls=15)  # inside the 8th episode of 2 steps
+    with pytest.raises(tfzoo.errors.RunInterrupted):
+        tfzoo.start_run("linear-regression", path=run_dir, preset="handbook", seed=2, steps=60,
+                        task_overrides={"batch_size": 1, "shuffle": True}, progress=False)
+    undo()
+    with open(run_dir / "progress.csv") as file:
+        rows = list(csv.DictReader(file))
+    assert [row["length"] for row in rows][-1] == "1", "the cut episode is recorded"
+    assert rows[-1]["terminated"] == rows[-1]["truncated"] == "False"
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    (copy / "progress.csv").unlink()  # progress.csv is rebuilt from the checkpoint
+    summaries = [tfzoo.resume_run(path, progress=False) for path in (run_dir, copy)]
+    assert summaries[0]["steps"] == summaries[1]["steps"] == 60
+    for mine, theirs in zip(final_weights(run_dir), final_weights(copy), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    with open(copy / "progress.csv") as file:
+        steps = [int(row["steps"]) for row in csv.DictReader(file)]
+    assert steps[:len(rows)] == [int(row["steps"]) for row in rows] and steps[-1] == 60
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)
+
+
+def test_a_diverging_run_stops_with_advice_and_keeps_no_broken_checkpoint(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    error = run_cli_error(capsys, "train", "linear-regression", "--preset", "handbook",
+                          "--set", "learning_rate=10.0", "--steps", "100", "--logdir",
+                          str(run_dir), "--no-progress")
+    assert "Training diverged" in error and "Lower the learning rate (now 10)" in error
+    assert not (run_dir / "checkpoints").exists()
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--seed", "-1"], "seed=-1 is not a seed"),
+    (["--seed", str(2**32)], "is not a seed"),
+    (["--steps", "-5"], "steps=-5 is not a budget"),
+    (["--set", "batch_size=0"], "batch_size=0 is not a batch size"),
+])
+def test_bad_settings_fail_before_a_run_directory_is_made(tmp_path, capsys, flags, message):
+    run_dir = tmp_path / "run"
+    error = run_cli_error(capsys, "train", "linear-regression", "--logdir", str(run_dir), *flags)
+    assert message in error
+    assert not run_dir.exists()
+
+
+def test_an_unwritable_logdir_is_a_one_paragraph_error(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    error = run_cli_error(capsys, "train", "linear-regression", "--logdir",
+                          str(tmp_path / "file" / "run"))
+    assert "Cannot create the run directory" in error
+
+
+def test_config_records_every_task_setting_and_refuses_objects(tmp_path):
+    import keras
+
+    run_dir = tmp_path / "run"
+    tfzoo.start_run("linear-regression", path=run_dir, steps=1, progress=False)
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["task_kwargs"] == {"batch_size": None, "shuffle": False, "render_mode": None}
+    with pytest.raises(tfzoo.ConfigError, match="model=Sequential is not JSON"):
+        tfzoo.start_run("linear-regression", path=tmp_path / "other", steps=1, progress=False,
+                        agent_overrides={"model": keras.Sequential([keras.layers.Dense(1)])})
+    assert not (tmp_path / "other").exists()
+
+
+def test_a_damaged_checkpoint_or_budget_is_a_one_paragraph_error(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    main(["train", "linear-regression", "--steps", "2", "--logdir", str(run_dir),
+          "--no-progress"])
+    capsys.readouterr()
+    config_path = run_dir / "config.json"
+    config = json.loads(config_path.read_text())
+    config_path.write_text(json.dumps({**config, "budget": {**config["budget"], "steps": "2"}}))
+    assert "its budget is wrong" in run_cli_error(capsys, "eval", str(run_dir))
+    config_path.write_text(json.dumps(config))
+    for index in (run_dir / "checkpoints").glob("*.index"):
+        index.write_bytes(b"garbage")
+    assert "cannot be restored" in run_cli_error(capsys, "eval", str(run_dir))

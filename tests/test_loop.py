@@ -183,3 +183,20 @@ def test_the_progress_bar_shows_the_return_and_metrics(capsys, budget):
     shown = capsys.readouterr().err
     assert "train" in shown and "return=" in shown and "calls=" in shown
     assert ("7/7" if "steps" in budget else "3/3") in shown
+
+
+def test_evaluate_leaves_the_process_wide_random_generators_alone():
+    import random
+
+    random.seed(11)
+    np.random.seed(11)
+    expected = (random.random(), np.random.random())
+    random.seed(11)
+    np.random.seed(11)
+    tfzoo.evaluate(RecordingAgent(), CountdownTask(), episodes=2, seed=0)
+    assert (random.random(), np.random.random()) == expected
+
+
+def test_evaluate_needs_at_least_one_episode():
+    with pytest.raises(tfzoo.ConfigError, match="episodes=0"):
+        tfzoo.evaluate(RecordingAgent(), CountdownTask(), episodes=0)

@@ -24,6 +24,7 @@ from tfzoo.errors import (
     RegistrationError,
     RunDirectoryError,
     TfzooError,
+    TrainingDivergedError,
     UnknownNameError,
 )
 from tfzoo.registration import (
@@ -47,15 +48,16 @@ import tfzoo.envs  # noqa: E402,F401  isort: skip
 if TYPE_CHECKING:
     from tfzoo.core import Agent, Task, Transition
     from tfzoo.experiment import evaluate_run, load_run, resume_run, start_run
-    from tfzoo.loop import Callback, History, LoopState, evaluate, run, seed_everything, train
+    from tfzoo.loop import Callback, History, LoopState, evaluate, run, train
+    from tfzoo.seeding import seed_everything
     from tfzoo.supervised import SupervisedTask
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "tfzoo.core": ["Agent", "Task", "Transition"],
-    "tfzoo.loop": ["Callback", "History", "LoopState", "evaluate", "run", "seed_everything",
-                   "train"],
+    "tfzoo.loop": ["Callback", "History", "LoopState", "evaluate", "run", "train"],
+    "tfzoo.seeding": ["seed_everything"],
     "tfzoo.supervised": ["SupervisedTask"],
     "tfzoo.experiment": ["evaluate_run", "load_run", "resume_run", "start_run"],
 }
@@ -63,7 +65,7 @@ _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
     "AgentSpec", "ConfigError", "Preset", "RegistrationError", "RunDirectoryError", "TaskSpec",
-    "TfzooError", "UnknownNameError", "agent_registry", "make", "make_agent",
+    "TfzooError", "TrainingDivergedError", "UnknownNameError", "agent_registry", "make", "make_agent",
     "pprint_registry", "register", "register_agent", "registry", "spec", *_MODULE_OF,
 ]
 

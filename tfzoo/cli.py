@@ -25,10 +25,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TensorFlow's start-up chatter out.
     from tfzoo.errors import RunInterrupted, TfzooError
 
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         return arguments.command(arguments)
     except TfzooError as error:
+        print(f"tfzoo: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:  # A file or directory the command could not read or write.
         print(f"tfzoo: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except RunInterrupted as interrupted:
@@ -39,8 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        print("\nInterrupted before anything was written.", file=sys.stderr)
+        print("\nInterrupted before the run started; nothing was written.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 def _parser() -> argparse.ArgumentParser:

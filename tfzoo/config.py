@@ -75,6 +75,17 @@ def check_overrides(
     return checked
 
 
+def full_kwargs(target: Callable[..., Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` completed with the defaults of every other parameter `target` takes."""
+    function = target.__init__ if inspect.isclass(target) else target
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(function).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    return {**defaults, **values}
+
+
 def build_config(config_class: type, values: Mapping[str, Any], where: str) -> Any:
     """Builds `config_class(**values)` after `check_overrides`; dataclass defaults fill the rest."""
     return config_class(**check_overrides(config_class, values, where))

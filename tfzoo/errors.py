@@ -33,6 +33,10 @@ class RunDirectoryError(TfzooError):
     """A run directory that is missing, damaged, or not a tfzoo run."""
 
 
+class TrainingDivergedError(TfzooError):
+    """Training produced a non-finite loss; the message says which setting to lower."""
+
+
 class RunInterrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) stopped a run after it saved a checkpoint in `path`."""
 

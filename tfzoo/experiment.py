@@ -6,6 +6,7 @@ themselves are `tfzoo.runs`' business and the loop is `tfzoo.loop`'s.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import time
@@ -17,7 +18,9 @@ import gymnasium
 
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
-from tfzoo.loop import LoopState, evaluate, run, seed_everything
+from tfzoo.loop import LoopState, check_budget, evaluate, run
+from tfzoo.seeding import MAX_SEED, seed_everything
+from tfzoo.config import full_kwargs
 from tfzoo.registration import config_fields, load, make, resolve_agent, spec
 from tfzoo.runs import RunDirectory, RunLogger
 
@@ -52,33 +55,25 @@ def start_run(
     Raises:
         TfzooError: A bad id, preset, override or budget, or a directory already in use.
     """
-    task_spec = spec(task_id)
-    preset = task_spec.default_preset if preset is None else preset
-    chosen = task_spec.preset(preset)
-    if steps is None and episodes is None:
-        steps, episodes = chosen.steps, chosen.episodes
-    if steps is None and episodes is None and max_seconds is None:
-        raise ConfigError(
-            f"Preset {preset!r} of task {task_id!r} sets no training budget; pass --steps N or "
-            f"--episodes N (steps= or episodes= from Python)."
-        )
-    seed = secrets.randbelow(2**31) if seed is None else seed
+    preset = spec(task_id).default_preset if preset is None else preset
+    budget = _budget(task_id, preset, steps, episodes, max_seconds)
+    seed = secrets.randbelow(2**31) if seed is None else _checked_seed(seed)
     seed_everything(seed)
     task = make(task_id, preset=preset, **(task_overrides or {}))
     agent_spec, config = resolve_agent(task_id, preset, **(agent_overrides or {}))
     agent = load(agent_spec.entry_point)(task, config)
+    task_kwargs = full_kwargs(load(spec(task_id).entry_point), task.unwrapped.spec.kwargs)
     # Built before anything is written, so a bad setting fails before the run starts.
-    eval_task = _evaluation_task(task_id, preset, task.unwrapped.spec.kwargs)
+    eval_task = _evaluation_task(task_id, preset, task_kwargs)
     if path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = Path("runs") / f"{task_id}-{preset}-seed{seed}-{stamp}"
-    run_directory = RunDirectory.create(path, {
+    run_directory = RunDirectory.create(path, _as_json({
         "task": task_id, "preset": preset, "agent": agent_spec.name, "seed": seed,
-        "budget": {"steps": steps, "episodes": episodes, "max_seconds": max_seconds},
-        "task_kwargs": dict(task.unwrapped.spec.kwargs), "agent_config": config_fields(config),
+        "budget": budget, "task_kwargs": task_kwargs, "agent_config": config_fields(config),
         "overrides": {"task": task_overrides or {}, "agent": agent_overrides or {}},
         "checkpoint_seconds": checkpoint_seconds,
-    })
+    }))
     state = LoopState()
     logger = RunLogger(run_directory, agent, state, checkpoint_seconds)
     return _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress)
@@ -128,11 +123,11 @@ def evaluate_run(
 ) -> float:
     """Re-evaluates a saved run as its training did at the end; returns the mean return."""
     _, agent, config = load_run(path)
-    task_spec = spec(config["task"])
     eval_task = _evaluation_task(*_task_settings(config))
     return evaluate(
-        agent, eval_task, episodes=episodes or task_spec.eval_episodes,
-        seed=config["seed"] if seed is None else seed,
+        agent, eval_task,
+        episodes=spec(config["task"]).eval_episodes if episodes is None else episodes,
+        seed=config["seed"] if seed is None else _checked_seed(seed),
     )
 
 
@@ -150,6 +145,42 @@ def _rebuild(run_directory: RunDirectory) -> tuple[gymnasium.Env, Agent]:
             f"{error}"
         ) from None
     return task, load(agent_spec.entry_point)(task, agent_config)
+
+
+def _budget(task_id, preset, steps, episodes, max_seconds) -> dict[str, Any]:
+    """The run's budget: the one given, else the preset's; checked before anything is written."""
+    if steps is None and episodes is None:
+        chosen = spec(task_id).preset(preset)
+        steps, episodes = chosen.steps, chosen.episodes
+    if steps is None and episodes is None and max_seconds is None:
+        raise ConfigError(
+            f"Preset {preset!r} of task {task_id!r} sets no training budget; pass --steps N or "
+            f"--episodes N (steps= or episodes= from Python)."
+        )
+    check_budget(steps, episodes, max_seconds)
+    return {"steps": steps, "episodes": episodes, "max_seconds": max_seconds}
+
+
+def _checked_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"seed={seed!r} is not a seed; pass a whole number from 0 to {MAX_SEED}.")
+    return seed
+
+
+def _as_json(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` if every value in it is JSON; else a ConfigError naming the first that is not."""
+    for section in ("task_kwargs", "agent_config"):
+        for name, value in config[section].items():
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"A run directory records every setting in config.json, but {name}="
+                    f"{type(value).__name__} is not JSON. Give it a name instead, e.g. "
+                    f"tfzoo.models.MODELS['my-model'] = MyModel, then pass model='my-model'; "
+                    f"or train it with tfzoo.train() without a run directory."
+                ) from None
+    return config
 
 
 def _task_settings(config: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
@@ -171,12 +202,12 @@ def _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, pr
             seed=config["seed"], max_seconds=budget["max_seconds"], callbacks=[logger],
             state=state, progress=progress,
         )
+        task_spec = spec(config["task"])
+        eval_return = evaluate(
+            agent, eval_task, episodes=task_spec.eval_episodes, seed=config["seed"]
+        )
     except KeyboardInterrupt:
         raise RunInterrupted(run_directory.path) from None
-    task_spec = spec(config["task"])
-    eval_return = evaluate(
-        agent, eval_task, episodes=task_spec.eval_episodes, seed=config["seed"]
-    )
     rows = logger.rows
     summary = {
         "task": config["task"], "preset": config["preset"], "agent": config["agent"],

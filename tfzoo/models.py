@@ -24,17 +24,19 @@ class LinearLayer(keras.layers.Layer):
         super().__init__(**kwargs)
         self.units = units
 
-    def build(self, input_shape) -> None:
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        """Creates `w` (input features, units) and `b` (units,), both zero."""
         self.w = self.add_weight(
             name="w", shape=(input_shape[-1], self.units), initializer="zeros"
         )
         self.b = self.add_weight(name="b", shape=(self.units,), initializer="zeros")
 
     def call(self, inputs: tf.Tensor) -> tf.Tensor:
-        # (batch, features) @ (features, units) + (units,) -> (batch, units)
+        """Returns `inputs @ w + b`: (batch, features) -> (batch, units)."""
         return tf.matmul(inputs, self.w) + self.b
 
     def get_config(self) -> dict:
+        """The layer's settings, for Keras serialization."""
         return {**super().get_config(), "units": self.units}
 
 
@@ -56,7 +58,8 @@ class Linear(keras.Model):
             )
 
     def call(self, inputs: tf.Tensor) -> tf.Tensor:
-        return self.layer(inputs)  # (batch, features) -> (batch, 1)
+        """Returns the prediction: (batch, features) -> (batch, 1)."""
+        return self.layer(inputs)
 
 
 class MLP(keras.Model):
@@ -76,6 +79,7 @@ class MLP(keras.Model):
         self.logits = keras.layers.Dense(10)
 
     def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """Returns logits: (batch, 28, 28) -> (batch, 10)."""
         x = self.flatten(inputs)  # (batch, 28, 28) -> (batch, 784)
         for index, dense in enumerate(self.hidden):
             x = dense(x)  # (batch, units)
@@ -110,6 +114,7 @@ class CNN(keras.Model):
         self.dense2 = keras.layers.Dense(10)
 
     def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """Returns logits: (batch, 28, 28) or (batch, 784) -> (batch, 10)."""
         x = tf.reshape(inputs, [-1, 28, 28, 1])  # (batch, 28, 28, 1)
         x = self.pool1(self.conv1(x))  # (batch, 14, 14, 32)
         x = self.pool2(self.conv2(x))  # (batch, 7, 7, 64)

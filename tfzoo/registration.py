@@ -11,13 +11,16 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium
 from gymnasium.envs.registration import EnvSpec
 
 from tfzoo.config import build_config, check_overrides
 from tfzoo.errors import ConfigError, RegistrationError, unknown
+
+if TYPE_CHECKING:
+    from tfzoo.core import Agent
 
 HOW_TO_LIST_TASKS = "Run `tfzoo list` or tfzoo.pprint_registry() to see every task."
 HOW_TO_LIST_AGENTS = "See tfzoo.agent_registry for every agent."
@@ -209,7 +212,7 @@ def make(id: str, *, preset: str | None = None, **overrides: Any) -> gymnasium.E
 
 def make_agent(
     name: str, task: gymnasium.Env, preset: str | None = None, **overrides: Any
-) -> Any:
+) -> Agent:
     """Builds an agent for `task`.
 
     Args:

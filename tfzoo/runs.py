@@ -20,6 +20,7 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfzoo.errors import RunDirectoryError
-from tfzoo.loop import Callback, LoopState
+from tfzoo import seeding
+from tfzoo.core import Agent
+from tfzoo.errors import ConfigError, RunDirectoryError
+from tfzoo.loop import Callback, LoopState, check_budget
 
 CONFIG, PROGRESS, SUMMARY = "config.json", "progress.csv", "summary.json"
 CHECKPOINTS, TENSORBOARD = "checkpoints", "tensorboard"
@@ -74,7 +77,7 @@ def versions() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def interrupts_deferred():
+def interrupts_deferred() -> Iterator[None]:
     """Holds Ctrl-C and SIGTERM back while files are written, then raises KeyboardInterrupt."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -109,9 +112,15 @@ class RunDirectory:
                 f"writes over earlier work. Pass another --logdir, or continue that run with "
                 f"--resume {path}."
             )
-        path.mkdir(parents=True, exist_ok=True)
         config = {"format": FORMAT_VERSION, **config, "versions": versions()}
-        write_json(path / CONFIG, config)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            write_json(path / CONFIG, config)
+        except OSError as error:
+            raise RunDirectoryError(
+                f"Cannot create the run directory {str(path)!r}: {error.strerror or error}. "
+                f"Pass a --logdir in a directory you can write to."
+            ) from None
         return cls(path, config)
 
     @classmethod
@@ -125,20 +134,13 @@ class RunDirectory:
                 f"unless --logdir named another)."
             )
         config = _read_json(path / CONFIG)
-        for key, kind in REQUIRED_CONFIG.items():
-            if not isinstance(config.get(key), kind):
-                raise RunDirectoryError(
-                    f"{path / CONFIG} is damaged: {key!r} is missing or not a "
-                    f"{kind.__name__}. Restore the file from a copy, or start a new run."
-                )
+        problem = _config_problem(config)
+        if problem:
+            raise RunDirectoryError(
+                f"{path / CONFIG} is damaged: {problem}. Restore the file from a copy, or "
+                f"start a new run."
+            )
         return cls(path, config)
-
-    def read_progress(self, episodes: int) -> list[dict[str, str]]:
-        """The first `episodes` rows of progress.csv (rows past the last checkpoint are dropped)."""
-        if not (self.path / PROGRESS).exists():
-            return []
-        with open(self.path / PROGRESS, encoding="utf-8", newline="") as file:
-            return list(csv.DictReader(file))[:episodes]
 
     def write_progress(self, rows: list[dict[str, Any]]) -> None:
         """Replaces progress.csv with `rows`; columns are the base ones, then every metric."""
@@ -150,6 +152,7 @@ class RunDirectory:
         atomic_write_text(self.path / PROGRESS, text.getvalue())
 
     def write_summary(self, summary: dict[str, Any]) -> None:
+        """Writes summary.json, which marks the run as finished."""
         write_json(self.path / SUMMARY, summary)
 
     def read_summary(self) -> dict[str, Any] | None:
@@ -157,18 +160,28 @@ class RunDirectory:
         return _read_json(self.path / SUMMARY) if (self.path / SUMMARY).exists() else None
 
 
-class _SavedLoopState(tf.train.experimental.PythonState):
-    """Puts a `LoopState` into the same checkpoint as the agent, as JSON."""
+class _SavedLoop(tf.train.experimental.PythonState):
+    """Puts the loop's `LoopState` and the progress rows into the agent's checkpoint, as JSON.
 
-    def __init__(self, state: LoopState) -> None:
-        self.state = state
+    Keeping the rows in the checkpoint means progress.csv can always be rewritten to match
+    it, whatever happened to the file.
+    """
+
+    def __init__(self, state: LoopState, rows: list[dict[str, Any]]) -> None:
+        self.state, self.rows = state, rows
 
     def serialize(self) -> str:
-        return json.dumps(dataclasses.asdict(self.state), default=_plain)
+        """The state and rows as JSON (called by `tf.train.Checkpoint` when saving)."""
+        return json.dumps(seeding.to_json(
+            {"state": dataclasses.asdict(self.state), "rows": self.rows}
+        ))
 
     def deserialize(self, string: bytes | str) -> None:
-        for name, value in json.loads(string).items():
+        """Fills the state and rows in place (called by `tf.train.Checkpoint` on restore)."""
+        saved = json.loads(string)
+        for name, value in saved["state"].items():
             setattr(self.state, name, value)
+        self.rows[:] = saved["rows"]
 
 
 class RunLogger(Callback):
@@ -184,43 +197,58 @@ class RunLogger(Callback):
     """
 
     def __init__(
-        self, run_directory: RunDirectory, agent: tf.Module, state: LoopState,
+        self, run_directory: RunDirectory, agent: Agent, state: LoopState,
         checkpoint_seconds: float = 60.0,
     ) -> None:
         self.run_directory, self.agent, self.state = run_directory, agent, state
         self.checkpoint_seconds = checkpoint_seconds
-        checkpoint = tf.train.Checkpoint(agent=agent, loop=_SavedLoopState(state))
+        self.rows: list[dict[str, Any]] = []
+        checkpoint = tf.train.Checkpoint(agent=agent, loop=_SavedLoop(state, self.rows))
         self.manager = tf.train.CheckpointManager(
             checkpoint, str(run_directory.path / CHECKPOINTS), max_to_keep=3
         )
-        self.rows: list[dict[str, Any]] = []
         self.writer = tf.summary.create_file_writer(str(run_directory.path / TENSORBOARD))
         self._last_save = time.monotonic()
 
     def restore(self) -> bool:
-        """Restores the latest checkpoint, if any, and the progress rows up to it."""
+        """Restores the latest checkpoint, if any, and rewrites progress.csv to match it.
+
+        Returns:
+            Whether there was a checkpoint to restore.
+        """
         latest = self.manager.latest_checkpoint
-        if latest is not None:
-            self.agent.build()
+        if latest is None:
+            return False
+        self.agent.build()
+        try:
             self.manager.checkpoint.restore(latest).assert_existing_objects_matched()
-        self.rows = self.run_directory.read_progress(self.state.episodes)
-        return latest is not None
+        except (tf.errors.OpError, ValueError, AssertionError) as error:
+            raise RunDirectoryError(
+                f"The checkpoint {latest} cannot be restored ({type(error).__name__}: "
+                f"{str(error).splitlines()[0]}). It is damaged, or from another task or agent; "
+                f"remove it to fall back on an older one in {self.manager.directory}."
+            ) from None
+        self.run_directory.write_progress(self.rows)
+        return True
 
     def on_episode_end(self, record: dict[str, Any], state: LoopState) -> None:
+        """Logs the episode to TensorBoard and saves a checkpoint if one is due."""
         self.rows.append(record)
-        with self.writer.as_default(step=state.steps):
+        with self.writer.as_default(step=state.steps), np.errstate(over="ignore"):
             for name, value in record.items():
                 if name not in ("episode", "steps") and isinstance(value, (int, float)):
-                    tf.summary.scalar(f"episode/{name}", value)
+                    # float32 as TensorBoard keeps it: a diverged value shows as inf.
+                    tf.summary.scalar(f"episode/{name}", np.float32(value))
         if time.monotonic() - self._last_save >= self.checkpoint_seconds:
             self.save()
 
     def on_run_end(self, state: LoopState, interrupted: bool) -> None:
+        """Saves the final checkpoint and closes the TensorBoard writer."""
         self.save()
         self.writer.close()
 
     def save(self) -> None:
-        """Saves a checkpoint and progress.csv together, holding Ctrl-C until both are written."""
+        """Saves a checkpoint, then progress.csv, holding Ctrl-C until both are written."""
         with interrupts_deferred():
             self.manager.save()
             self.run_directory.write_progress(self.rows)
@@ -228,13 +256,21 @@ class RunLogger(Callback):
         self._last_save = time.monotonic()
 
 
-def _plain(value: Any) -> Any:
-    """JSON for the NumPy values in random states."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+def _config_problem(config: dict[str, Any]) -> str | None:
+    """What is wrong with a config.json's contents, or None."""
+    for key, kind in REQUIRED_CONFIG.items():
+        if isinstance(config.get(key), bool) or not isinstance(config.get(key), kind):
+            return f"{key!r} is missing or not a {kind.__name__}"
+    budget = config["budget"]
+    if set(budget) != {"steps", "episodes", "max_seconds"}:
+        return f"'budget' has the keys {sorted(budget)}, not steps, episodes and max_seconds"
+    try:
+        check_budget(budget["steps"], budget["episodes"], budget["max_seconds"])
+    except ConfigError as error:
+        return f"its budget is wrong ({error})"
+    if not 0 <= config["seed"] <= seeding.MAX_SEED:
+        return f"'seed' is {config['seed']}, outside 0 to {seeding.MAX_SEED}"
+    return None
 
 
 def _read_json(path: Path) -> dict[str, Any]:

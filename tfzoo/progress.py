@@ -1,0 +1,52 @@
+"""The loop's progress bar: tqdm counting steps or episodes, with the return and metrics."""
+
+from __future__ import annotations
+
+import time
+
+from tqdm.auto import tqdm
+
+
+class ProgressBar:
+    """A tqdm bar for the loop that shows the running return and the episode's mean metrics.
+
+    Args:
+        total: The budget the bar counts to (None when only a time budget is set).
+        initial: Where a continued run starts counting.
+        counts_steps: The bar counts steps (True) or episodes (False).
+        description: The text before the bar, e.g. "train".
+        enabled: False shows nothing and costs nothing.
+    """
+
+    def __init__(self, total: int | None, initial: int, counts_steps: bool, description: str,
+                 enabled: bool) -> None:
+        self.counts_steps, self.enabled = counts_steps, enabled
+        self.bar = tqdm(
+            total=total, initial=initial, unit="step" if counts_steps else "episode",
+            desc=description, disable=not enabled, dynamic_ncols=True, mininterval=0.5,
+        )
+        self._next_postfix = 0.0
+
+    def step(self, episode_return: float, totals: dict[str, tuple[float, int]]) -> None:
+        """Counts one step (if the bar counts steps) and refreshes the figures twice a second."""
+        if self.enabled and self.counts_steps:
+            self.bar.update(1)
+            if time.monotonic() >= self._next_postfix:
+                self._show(episode_return, totals)
+
+    def episode_end(self, episode_return: float, totals: dict[str, tuple[float, int]]) -> None:
+        """Counts one episode (if the bar counts episodes) and shows its final figures."""
+        if self.enabled:
+            if not self.counts_steps:
+                self.bar.update(1)
+            self._show(episode_return, totals)
+
+    def close(self) -> None:
+        """Draws the bar one last time and releases the terminal line."""
+        self.bar.close()
+
+    def _show(self, episode_return: float, totals: dict[str, tuple[float, int]]) -> None:
+        shown = {"return": f"{episode_return:.4g}"}
+        shown.update({name: f"{total / count:.4g}" for name, (total, count) in totals.items()})
+        self.bar.set_postfix(shown, refresh=False)
+        self._next_postfix = time.monotonic() + 0.5

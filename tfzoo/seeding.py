@@ -1,0 +1,79 @@
+"""Seeding, and the random states a checkpoint keeps so a resumed run draws what it would have.
+
+This covers the process-wide generators (Python, NumPy) and a task's own (its `np_random`
+and its spaces'). Agents keep their own generators as variables, which their checkpoints
+hold; TensorFlow's op-level seeds cannot be saved, so agents do not rely on them.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import gymnasium
+import keras
+import numpy as np
+
+MAX_SEED = 2**32 - 1
+
+
+def seed_everything(seed: int, task: gymnasium.Env | None = None) -> None:
+    """Seeds Python, NumPy, TensorFlow and Keras, and the spaces of `task` if given.
+
+    The task itself is seeded by the loop's first `reset(seed=seed)`, as Gymnasium intends.
+    """
+    keras.utils.set_random_seed(seed)
+    if task is not None:
+        task.action_space.seed(seed)
+        task.observation_space.seed(seed + 1)
+
+
+def capture(task: gymnasium.Env) -> dict[str, Any]:
+    """The current states of Python's, NumPy's and `task`'s random generators."""
+    return {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "task": task.unwrapped.np_random.bit_generator.state,
+        "action_space": _space_state(task.action_space),
+        "observation_space": _space_state(task.observation_space),
+    }
+
+
+def restore(task: gymnasium.Env, states: dict[str, Any]) -> None:
+    """Puts back states from `capture`, also after a round trip through JSON."""
+    random.setstate(_as_tuple(states["python"]))
+    kind, keys, position, has_gauss, gauss = states["numpy"]
+    np.random.set_state((kind, np.asarray(keys, np.uint32), position, has_gauss, gauss))
+    task.unwrapped.np_random = _generator(states["task"])
+    for name in ("action_space", "observation_space"):
+        if states.get(name) is not None:
+            getattr(task, name)._np_random = _generator(states[name])
+
+
+def to_json(value: Any) -> Any:
+    """Random states as JSON-ready values: arrays and NumPy scalars become lists and numbers."""
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [to_json(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _space_state(space: gymnasium.Space) -> dict[str, Any] | None:
+    # A space creates its generator only when first sampled or seeded.
+    generator = getattr(space, "_np_random", None)
+    return None if generator is None else generator.bit_generator.state
+
+
+def _generator(state: dict[str, Any]) -> np.random.Generator:
+    generator = np.random.Generator(getattr(np.random, state["bit_generator"])())
+    generator.bit_generator.state = state
+    return generator
+
+
+def _as_tuple(value: Any) -> Any:
+    return tuple(_as_tuple(item) for item in value) if isinstance(value, list) else value
