@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfzoo.compiled import Compiled
 from tfzoo.core import Agent, Transition
 from tfzoo.errors import ConfigError, TrainingDivergedError
 from tfzoo.models import model_factory
@@ -26,8 +27,9 @@ from tfzoo.models import model_factory
 class SupervisedConfig:
     """Settings of `SupervisedAgent`, as `make_agent` and `--set` take them."""
 
-    model: str | keras.Model = "linear"
-    """A model name from `tfzoo.models.MODELS`, or a Keras model of your own."""
+    model: str | keras.Model | Callable[[], keras.Model] = "linear"
+    """A model name from `tfzoo.models.MODELS`, a Keras model of your own, or a function
+    returning one (built after `train(seed=...)` seeds Keras, so its weights follow the seed)."""
 
     optimizer: str = "adam"
     """A Keras optimizer name: "sgd", "adam", "adamw", "rmsprop", ..."""
@@ -71,10 +73,10 @@ class SupervisedAgent(Agent):
             seed when the layer is created.
         optimizer: A Keras optimizer.
         loss: A Keras loss, or any `(targets, outputs) -> loss` function.
-        input_shape: The shape of one input (one row of an observation), to build the model.
-        input_dtype: The dtype of the inputs.
-        classify: Actions are class ids (the argmax of the model's logits) rather than the
-            model's outputs.
+        observation_space: The task's; an observation is a batch of inputs.
+        action_space: The task's; integer actions (`MultiDiscrete`) mean classification,
+            where actions are the argmax of the model's logits, and real ones (`Box`)
+            regression, where actions are the model's outputs.
     """
 
     def __init__(
@@ -83,19 +85,23 @@ class SupervisedAgent(Agent):
         optimizer: keras.optimizers.Optimizer,
         loss: Any,
         *,
-        input_shape: tuple[int, ...],
-        input_dtype: Any = tf.float32,
-        classify: bool = False,
+        observation_space: gymnasium.spaces.Box,
+        action_space: gymnasium.Space,
     ) -> None:
         super().__init__()
-        self.optimizer, self.loss, self.classify = optimizer, loss, classify
+        self.optimizer, self.loss = optimizer, loss
         self.model = model if isinstance(model, keras.Model) else None
         self._make_model = None if isinstance(model, keras.Model) else model
-        self.input_shape, self.input_dtype = tuple(input_shape), tf.as_dtype(input_dtype)
-        self._predict = tf.function(self._predict_eagerly, reduce_retracing=True)
-        self._train_step = tf.function(self._train_step_eagerly, reduce_retracing=True)
-        self._train_step_and_predict = tf.function(
-            self._train_step_and_predict_eagerly, reduce_retracing=True
+        self.classify = not isinstance(action_space, gymnasium.spaces.Box)
+        # Specs of a batch of any size: inputs, and targets shaped like the actions.
+        inputs = tf.TensorSpec((None, *observation_space.shape[1:]), observation_space.dtype)
+        targets = tf.TensorSpec((None, *action_space.shape[1:]),
+                                tf.int64 if self.classify else tf.float32)
+        self._inputs = inputs
+        self._predict = Compiled(self._predict_eagerly, [inputs])
+        self._train_step = Compiled(self._train_step_eagerly, [inputs, targets])
+        self._train_step_and_predict = Compiled(
+            self._train_step_and_predict_eagerly, [inputs, targets, inputs]
         )
         self._lookahead = _Lookahead()
 
@@ -144,7 +150,7 @@ class SupervisedAgent(Agent):
             return
         if self.model is None:
             self.model = self._make_model()
-        self.model(tf.zeros((1, *self.input_shape), self.input_dtype), training=False)
+        self.model(tf.zeros((1, *self._inputs.shape[1:]), self._inputs.dtype), training=False)
         self.optimizer.build(self.model.trainable_variables)
         # Keras tracks some variables, such as Dropout's random state, where a checkpoint
         # does not look; listing them all makes a resumed run draw the same dropout masks.
@@ -191,13 +197,13 @@ class _Lookahead:
 
 def build(task: gymnasium.Env, config: SupervisedConfig) -> SupervisedAgent:
     """Builds a `SupervisedAgent` for `task` from `config` (the registry's entry point)."""
-    classify = isinstance(task.action_space, (gymnasium.spaces.MultiDiscrete,
-                                              gymnasium.spaces.Discrete))
     model = model_factory(config.model) if isinstance(config.model, str) else config.model
+    if not (isinstance(model, keras.Model) or callable(model)):
+        raise ConfigError(f"model={model!r} is neither a Keras model nor a function making one.")
+    classify = not isinstance(task.action_space, gymnasium.spaces.Box)
     return SupervisedAgent(
         model, make_optimizer(config), make_loss(config.loss, classify),
-        input_shape=task.observation_space.shape[1:], input_dtype=task.observation_space.dtype,
-        classify=classify,
+        observation_space=task.observation_space, action_space=task.action_space,
     )
 
 

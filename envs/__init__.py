@@ -39,10 +39,11 @@ register(
             steps=1000,
         ),
         "default": Preset(
-            "Tuned for accuracy per second: a wider MLP with dropout, batches of 128, cosine "
-            "decay over 10 epochs.",
+            "Tuned for accuracy per second: two hidden layers of 512 with dropout 0.2, "
+            "images shifted by up to 2 pixels in training, batches of 128, Adam 1e-3 with "
+            "cosine decay over 10 epochs (about 50 s here). Test accuracy about 0.987.",
             task={"batch_size": 128},
-            agent={"model": "mlp-wide", "learning_rate": 1e-3, "schedule": "cosine",
+            agent={"model": "mlp-tuned", "learning_rate": 1e-3, "schedule": "cosine",
                    "decay_steps": 4690},
             steps=4690,
         ),
@@ -64,12 +65,14 @@ register(
             steps=1000,
         ),
         "default": Preset(
-            "Tuned for accuracy per second: the chapter's CNN with dropout, batches of 128, "
-            "cosine decay over 3 epochs.",
+            "Tuned for accuracy per second: the chapter's CNN with dropout 0.5 before its "
+            "last layer, images shifted by up to 2 pixels in training, batches of 128, Adam "
+            "1e-3 with cosine decay over 8 epochs (about 6 minutes here). Test accuracy "
+            "about 0.995.",
             task={"batch_size": 128},
-            agent={"model": "cnn-dropout", "learning_rate": 1e-3, "schedule": "cosine",
-                   "decay_steps": 1407},
-            steps=1407,
+            agent={"model": "cnn-tuned", "learning_rate": 1e-3, "schedule": "cosine",
+                   "decay_steps": 3752},
+            steps=3752,
         ),
     },
 )

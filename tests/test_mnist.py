@@ -77,3 +77,30 @@ def test_tfzoo_train_mnist_cnn_with_a_data_dir(tmp_path, capsys, layout):
     assert config["task_kwargs"]["data_dir"] == str(data_dir)
     # The test split of *this* data (100 images) was evaluated: accuracies are multiples of 1%.
     assert round(summary["eval_return"] * 100, 6).is_integer()
+
+
+def test_a_crashed_run_with_dropout_and_shifts_resumes_exactly(tmp_path, monkeypatch):
+    """Dropout masks and random shifts come from Keras seed variables; they are checkpointed."""
+    from tfzoo.agents.supervised import SupervisedAgent
+
+    settings = dict(preset="default", seed=4, steps=30, checkpoint_seconds=0, progress=False)
+    tfzoo.start_run("mnist-mlp", path=tmp_path / "whole", **settings)
+
+    original, calls = SupervisedAgent.learn, [0]
+
+    def crash_in_episode_three(self, transition):
+        calls[0] += 1
+        if calls[0] == 21:  # 10 batches of 128 per pass over the 1200 synthetic images
+            raise RuntimeError("power cut")
+        return original(self, transition)
+
+    monkeypatch.setattr(SupervisedAgent, "learn", crash_in_episode_three)
+    with pytest.raises(RuntimeError, match="power cut"):
+        tfzoo.start_run("mnist-mlp", path=tmp_path / "crashed", **settings)
+    monkeypatch.setattr(SupervisedAgent, "learn", original)
+    tfzoo.resume_run(tmp_path / "crashed", progress=False)
+
+    _, whole, _ = tfzoo.load_run(tmp_path / "whole")
+    _, resumed, _ = tfzoo.load_run(tmp_path / "crashed")
+    for mine, theirs in zip(whole.model.get_weights(), resumed.model.get_weights(), strict=True):
+        np.testing.assert_allclose(mine, theirs, atol=1e-6)

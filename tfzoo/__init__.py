@@ -47,6 +47,7 @@ import tfzoo.envs  # noqa: E402,F401  isort: skip
 
 if TYPE_CHECKING:
     from tfzoo.core import Agent, Task, Transition
+    from tfzoo.data import load_mnist
     from tfzoo.experiment import evaluate_run, load_run, resume_run, start_run
     from tfzoo.loop import Callback, History, LoopState, evaluate, run, train
     from tfzoo.seeding import seed_everything
@@ -60,6 +61,7 @@ _LAZY = {
     "tfzoo.seeding": ["seed_everything"],
     "tfzoo.supervised": ["SupervisedTask"],
     "tfzoo.experiment": ["evaluate_run", "load_run", "resume_run", "start_run"],
+    "tfzoo.data": ["load_mnist"],
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 

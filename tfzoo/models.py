@@ -68,11 +68,14 @@ class MLP(keras.Model):
     Args:
         hidden_units: Width of each hidden layer; the chapter has one of 100.
         dropout: Dropout rate after each hidden layer (0 in the chapter).
+        shift: In training, shift each image by up to this fraction of its size, at random
+            (0 in the chapter).
     """
 
     def __init__(self, hidden_units: tuple[int, ...] = (100,), dropout: float = 0.0,
-                 **kwargs) -> None:
+                 shift: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.shift = _random_shift(shift)
         self.flatten = keras.layers.Flatten()
         self.hidden = [keras.layers.Dense(units, activation="relu") for units in hidden_units]
         self.dropouts = [keras.layers.Dropout(dropout) for _ in hidden_units] if dropout else []
@@ -80,7 +83,10 @@ class MLP(keras.Model):
 
     def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Returns logits: (batch, 28, 28) -> (batch, 10)."""
-        x = self.flatten(inputs)  # (batch, 28, 28) -> (batch, 784)
+        x = inputs  # (batch, 28, 28)
+        if self.shift is not None:
+            x = self.shift(tf.reshape(x, [-1, 28, 28, 1]), training=training)
+        x = self.flatten(x)  # (batch, 784)
         for index, dense in enumerate(self.hidden):
             x = dense(x)  # (batch, units)
             if self.dropouts:
@@ -100,10 +106,13 @@ class CNN(keras.Model):
 
     Args:
         dropout: Dropout rate before the last layer, as the chapter suggests (0 in it).
+        shift: In training, shift each image by up to this fraction of its size, at random
+            (0 in the chapter).
     """
 
-    def __init__(self, dropout: float = 0.0, **kwargs) -> None:
+    def __init__(self, dropout: float = 0.0, shift: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.shift = _random_shift(shift)
         self.conv1 = keras.layers.Conv2D(32, kernel_size=5, padding="same", activation="relu")
         self.pool1 = keras.layers.MaxPool2D(pool_size=2, strides=2)
         self.conv2 = keras.layers.Conv2D(64, kernel_size=5, padding="same", activation="relu")
@@ -116,6 +125,8 @@ class CNN(keras.Model):
     def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Returns logits: (batch, 28, 28) or (batch, 784) -> (batch, 10)."""
         x = tf.reshape(inputs, [-1, 28, 28, 1])  # (batch, 28, 28, 1)
+        if self.shift is not None:
+            x = self.shift(x, training=training)
         x = self.pool1(self.conv1(x))  # (batch, 14, 14, 32)
         x = self.pool2(self.conv2(x))  # (batch, 7, 7, 64)
         x = self.dense1(self.flatten(x))  # (batch, 1024)
@@ -128,13 +139,20 @@ class CNN(keras.Model):
         return tf.argmax(self(inputs), axis=-1)
 
 
+def _random_shift(fraction: float) -> keras.layers.Layer | None:
+    """A layer moving images by up to `fraction` of their size in training, or None for 0."""
+    if not fraction:
+        return None
+    return keras.layers.RandomTranslation(fraction, fraction, fill_mode="constant")
+
+
 MODELS: dict[str, Callable[[], keras.Model]] = {
     "linear": Linear,
     "linear-layer": lambda: Linear(custom_layer=True),
     "mlp": MLP,
-    "mlp-wide": lambda: MLP(hidden_units=(1024, 1024), dropout=0.2),
+    "mlp-tuned": lambda: MLP(hidden_units=(512, 512), dropout=0.2, shift=0.08),
     "cnn": CNN,
-    "cnn-dropout": lambda: CNN(dropout=0.5),
+    "cnn-tuned": lambda: CNN(dropout=0.5, shift=0.08),
 }
 """The models agents can be given by name (e.g. `--set model=linear-layer`)."""
 

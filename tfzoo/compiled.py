@@ -1,0 +1,59 @@
+"""`Compiled`: a function compiled once for fixed input specs, cheap to call every step.
+
+This is for agents' hot paths (`act`, the update). It is not a general replacement for
+`tf.function`: its inputs must match the specs given, with any batch size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import tensorflow as tf
+
+
+class Compiled:
+    """`function` traced once by `tf.function` for `input_signature`, then called directly.
+
+    Calling a `tf.function` costs a few hundred microseconds of argument inspection before
+    any work is done. `Compiled` converts the arguments to tensors of the signature's dtypes
+    and calls the single traced graph, which roughly halves that cost: it matters when a
+    small model is called thousands of times. Under `tf.config.run_functions_eagerly(True)`
+    it runs `function` eagerly, like any `tf.function`.
+
+    Args:
+        function: A TensorFlow function of tensors (e.g. a bound method of an agent).
+        input_signature: One `tf.TensorSpec` per argument; use None for the batch dimension
+            so every batch size shares the one graph.
+        jit_compile: Compile with XLA.
+    """
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        input_signature: Sequence[tf.TensorSpec],
+        *,
+        jit_compile: bool = False,
+    ) -> None:
+        self.input_signature = tuple(input_signature)
+        self.function = tf.function(
+            function, input_signature=self.input_signature, jit_compile=jit_compile
+        )
+        self._graph = None
+
+    def __call__(self, *arguments: Any) -> Any:
+        """Runs the function on `arguments` (arrays or tensors matching the signature)."""
+        tensors = [
+            tf.convert_to_tensor(argument, dtype=spec.dtype)
+            for argument, spec in zip(arguments, self.input_signature, strict=True)
+        ]
+        if tf.config.functions_run_eagerly():
+            return self.function(*tensors)
+        if self._graph is None:
+            self._graph = self.function.get_concrete_function()
+        return self._graph(*tensors)
+
+    @property
+    def traces(self) -> int:
+        """How many times the function has been traced (1 once used, with a fixed signature)."""
+        return self.function.experimental_get_tracing_count()
