@@ -7,8 +7,8 @@ its config; the task side is `tfzoo.supervised.SupervisedTask`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -165,7 +165,7 @@ class SupervisedAgent(Agent):
             outputs = self.model(inputs, training=True)
             loss = tf.reduce_mean(self.loss(targets, outputs))
         variables = self.model.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
 
     def _train_step_and_predict_eagerly(self, inputs, targets, next_inputs):

@@ -105,7 +105,7 @@ def run_chapter(model_name, compiled, seed, arrays):
             loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(
                 y, y_logit_pred, from_logits=True))
         grads = tape.gradient(loss, model.variables)
-        optimizer.apply_gradients(grads_and_vars=zip(grads, model.variables))
+        optimizer.apply_gradients(grads_and_vars=zip(grads, model.variables, strict=True))
         return loss
 
     step = tf.function(train_step) if compiled else train_step

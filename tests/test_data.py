@@ -9,9 +9,9 @@ import struct
 
 import numpy as np
 import pytest
+from conftest import synthetic_mnist
 
 import tfzoo.data as data
-from conftest import synthetic_mnist
 
 
 def write_idx(path, array, compress):

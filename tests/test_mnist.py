@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
-
-import tfzoo
 from conftest import synthetic_mnist
 from test_data import write_idx_dir
+
+import tfzoo
 from tfzoo.cli import main
 
 

@@ -24,7 +24,7 @@ def test_a_full_pass_returns_the_accuracy_even_with_a_ragged_last_batch():
                                 num_classes=2)
     always_one = np.ones(4, dtype=np.int64)
     observation, _ = task.reset(seed=0)
-    seen, total, valid_rows, steps, over = [], 0.0, 0, 0, False
+    total, valid_rows, steps, over = 0.0, 0, 0, False
     while not over:
         observation, reward, over, truncated, info = task.step(always_one)
         assert observation.shape == (4, 2) and info["target"].shape == (4,)
@@ -121,7 +121,7 @@ def test_save_and_restore_round_trip(tmp_path):
     restored.restore(path)
     observation, _ = task.reset(seed=5)
     np.testing.assert_array_equal(restored.act(observation), agent.act(observation))
-    for mine, theirs in zip(agent.model.get_weights(), restored.model.get_weights()):
+    for mine, theirs in zip(agent.model.get_weights(), restored.model.get_weights(), strict=True):
         np.testing.assert_array_equal(mine, theirs)
     assert int(restored.optimizer.iterations) == int(agent.optimizer.iterations) == 8
     with pytest.raises(FileNotFoundError, match="No checkpoint"):

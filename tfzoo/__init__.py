@@ -66,9 +66,12 @@ _LAZY = {
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
-    "AgentSpec", "ConfigError", "Preset", "RegistrationError", "RunDirectoryError", "TaskSpec",
-    "TfzooError", "TrainingDivergedError", "UnknownNameError", "agent_registry", "make", "make_agent",
-    "pprint_registry", "register", "register_agent", "registry", "spec", *_MODULE_OF,
+    "Agent", "AgentSpec", "Callback", "ConfigError", "History", "LoopState", "Preset",
+    "RegistrationError", "RunDirectoryError", "SupervisedTask", "Task", "TaskSpec",
+    "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError", "agent_registry",
+    "evaluate", "evaluate_run", "load_mnist", "load_run", "make", "make_agent",
+    "pprint_registry", "register", "register_agent", "registry", "resume_run", "run",
+    "seed_everything", "spec", "start_run", "train",
 ]
 
 

@@ -70,8 +70,8 @@ def check_overrides(
         is_float_only = hint is float or (
             _is_union(hint) and float in typing.get_args(hint) and int not in typing.get_args(hint)
         )
-        widen = is_float_only and isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        checked[name] = float(value) if widen else value
+        is_whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        checked[name] = float(value) if is_float_only and is_whole else value
     return checked
 
 
@@ -128,7 +128,7 @@ def describe(hint: Any) -> str:
 
 
 def parse_value(text: str) -> Any:
-    """Parses a command-line value: Python literals (1, 0.5, True, None, [1, 2]) or else a string."""
+    """Parses a command-line value: a Python literal (1, 0.5, True, None, [1, 2]), else a string."""
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):

@@ -126,13 +126,16 @@ def fetch(remote: RemoteFile, directory: str | os.PathLike) -> Path:
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{remote.name}.", suffix=".part")
     try:
         digest = hashlib.sha256()
-        with os.fdopen(handle, "wb") as file, urllib.request.urlopen(remote.url, timeout=30) as response:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {remote.name}") as bar:
-                while chunk := response.read(1 << 16):
-                    file.write(chunk)
-                    digest.update(chunk)
-                    bar.update(len(chunk))
+        with (
+            os.fdopen(handle, "wb") as file,
+            urllib.request.urlopen(remote.url, timeout=30) as response,
+            tqdm(total=int(response.headers.get("Content-Length") or 0) or None, unit="B",
+                 unit_scale=True, desc=f"downloading {remote.name}") as bar,
+        ):
+            while chunk := response.read(1 << 16):
+                file.write(chunk)
+                digest.update(chunk)
+                bar.update(len(chunk))
             file.flush()
             os.fsync(file.fileno())
         if digest.hexdigest() != remote.sha256:

@@ -16,13 +16,13 @@ from typing import Any
 
 import gymnasium
 
+from tfzoo.config import full_kwargs
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
 from tfzoo.loop import LoopState, check_budget, evaluate, run
-from tfzoo.seeding import MAX_SEED, seed_everything
-from tfzoo.config import full_kwargs
 from tfzoo.registration import config_fields, load, make, resolve_agent, spec
 from tfzoo.runs import RunDirectory, RunLogger
+from tfzoo.seeding import MAX_SEED, seed_everything
 
 
 def start_run(
