@@ -27,6 +27,21 @@ def synthetic_mnist(train: int = 1200, test: int = 300, seed: int = 0):
     return arrays
 
 
+def fail_learning_at(monkeypatch, call: int, error: BaseException) -> None:
+    """Makes the supervised agent's `learn` raise `error` on its `call`-th call (from 1)."""
+    from tfzoo.agents.supervised import SupervisedAgent
+
+    original, count = SupervisedAgent.learn, [0]
+
+    def learn(self, transition):
+        count[0] += 1
+        if count[0] == call:
+            raise error
+        return original(self, transition)
+
+    monkeypatch.setattr(SupervisedAgent, "learn", learn)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def mnist_dir(tmp_path_factory):
     """A directory holding a synthetic mnist.npz, found through $TFZOO_DATA_DIR.

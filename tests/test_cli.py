@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import fail_learning_at
 
 import tfzoo
 from tfzoo.cli import main
@@ -146,6 +147,15 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
     assert not [name for name in os.listdir(run_dir) if name.endswith(".tmp")]
 
 
+def finished_run(tmp_path, capsys):
+    """A finished two-step linear-regression run; its output is swallowed."""
+    run_dir = tmp_path / "run"
+    assert main(["train", "linear-regression", "--steps", "2", "--logdir", str(run_dir),
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    return run_dir
+
+
 def run_cli_error(capsys, *arguments: str) -> str:
     assert main(list(arguments)) == 2
     error = capsys.readouterr().err
@@ -182,10 +192,7 @@ def test_resume_of_a_directory_that_is_not_a_run(tmp_path, capsys):
 
 
 def test_a_corrupted_config_is_named_with_the_fix(tmp_path, capsys):
-    run_dir = tmp_path / "run"
-    main(["train", "linear-regression", "--steps", "2", "--logdir", str(run_dir),
-          "--no-progress"])
-    capsys.readouterr()
+    run_dir = finished_run(tmp_path, capsys)
     config = run_dir / "config.json"
     config.write_text(config.read_text()[:-20])
     error = run_cli_error(capsys, "eval", str(run_dir))
@@ -196,10 +203,7 @@ def test_a_corrupted_config_is_named_with_the_fix(tmp_path, capsys):
 
 
 def test_a_finished_run_is_not_resumed_and_never_overwritten(tmp_path, capsys):
-    run_dir = tmp_path / "run"
-    main(["train", "linear-regression", "--steps", "2", "--logdir", str(run_dir),
-          "--no-progress"])
-    capsys.readouterr()
+    run_dir = finished_run(tmp_path, capsys)
     assert "already finished" in run_cli_error(capsys, "train", "--resume", str(run_dir))
     before = (run_dir / "config.json").read_text()
     error = run_cli_error(capsys, "train", "linear-regression", "--logdir", str(run_dir))
@@ -213,31 +217,16 @@ def test_list_prints_every_task(capsys):
     assert all(task_id in out for task_id in tfzoo.registry)
 
 
-def interrupt_learning_after(monkeypatch, calls: int):
-    """Makes the supervised agent's `learn` raise KeyboardInterrupt on call number `calls`."""
-    from tfzoo.agents.supervised import SupervisedAgent
-
-    original, count = SupervisedAgent.learn, [0]
-
-    def learn(self, transition):
-        count[0] += 1
-        if count[0] == calls:
-            raise KeyboardInterrupt
-        return original(self, transition)
-
-    monkeypatch.setattr(SupervisedAgent, "learn", learn)
-    return lambda: monkeypatch.setattr(SupervisedAgent, "learn", original)
-
-
 def test_ctrl_c_inside_an_episode_resumes_reproducibly(tmp_path, monkeypatch):
     import shutil
 
     run_dir = tmp_path / "run"
-    undo = interrupt_learning_after(monkeypatch, calls=15)  # inside the 8th episode of 2 steps
-    with pytest.raises(tfzoo.errors.RunInterrupted):
-        tfzoo.start_run("linear-regression", path=run_dir, preset="handbook", seed=2, steps=60,
-                        task_overrides={"batch_size": 1, "shuffle": True}, progress=False)
-    undo()
+    with monkeypatch.context() as patch:
+        fail_learning_at(patch, 15, KeyboardInterrupt())  # inside the 8th episode of 2 steps
+        with pytest.raises(tfzoo.errors.RunInterrupted):
+            tfzoo.start_run("linear-regression", path=run_dir, preset="handbook", seed=2,
+                            steps=60, task_overrides={"batch_size": 1, "shuffle": True},
+                            progress=False)
     with open(run_dir / "progress.csv") as file:
         rows = list(csv.DictReader(file))
     assert [row["length"] for row in rows][-1] == "1", "the cut episode is recorded"
@@ -298,10 +287,7 @@ def test_config_records_every_task_setting_and_refuses_objects(tmp_path):
 
 
 def test_a_damaged_checkpoint_or_budget_is_a_one_paragraph_error(tmp_path, capsys):
-    run_dir = tmp_path / "run"
-    main(["train", "linear-regression", "--steps", "2", "--logdir", str(run_dir),
-          "--no-progress"])
-    capsys.readouterr()
+    run_dir = finished_run(tmp_path, capsys)
     config_path = run_dir / "config.json"
     config = json.loads(config_path.read_text())
     config_path.write_text(json.dumps({**config, "budget": {**config["budget"], "steps": "2"}}))

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import synthetic_mnist
+from conftest import fail_learning_at, synthetic_mnist
 from test_data import write_idx_dir
 
 import tfzoo
@@ -81,23 +81,14 @@ def test_tfzoo_train_mnist_cnn_with_a_data_dir(tmp_path, capsys, layout):
 
 def test_a_crashed_run_with_dropout_and_shifts_resumes_exactly(tmp_path, monkeypatch):
     """Dropout masks and random shifts come from Keras seed variables; they are checkpointed."""
-    from tfzoo.agents.supervised import SupervisedAgent
-
     settings = dict(preset="default", seed=4, steps=30, checkpoint_seconds=0, progress=False)
     tfzoo.start_run("mnist-mlp", path=tmp_path / "whole", **settings)
 
-    original, calls = SupervisedAgent.learn, [0]
-
-    def crash_in_episode_three(self, transition):
-        calls[0] += 1
-        if calls[0] == 21:  # 10 batches of 128 per pass over the 1200 synthetic images
-            raise RuntimeError("power cut")
-        return original(self, transition)
-
-    monkeypatch.setattr(SupervisedAgent, "learn", crash_in_episode_three)
-    with pytest.raises(RuntimeError, match="power cut"):
-        tfzoo.start_run("mnist-mlp", path=tmp_path / "crashed", **settings)
-    monkeypatch.setattr(SupervisedAgent, "learn", original)
+    with monkeypatch.context() as patch:
+        # 10 batches of 128 per pass over the 1200 synthetic images: call 21 opens episode 3.
+        fail_learning_at(patch, 21, RuntimeError("power cut"))
+        with pytest.raises(RuntimeError, match="power cut"):
+            tfzoo.start_run("mnist-mlp", path=tmp_path / "crashed", **settings)
     tfzoo.resume_run(tmp_path / "crashed", progress=False)
 
     _, whole, _ = tfzoo.load_run(tmp_path / "whole")

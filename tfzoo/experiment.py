@@ -64,7 +64,7 @@ def start_run(
     agent = load(agent_spec.entry_point)(task, config)
     task_kwargs = full_kwargs(load(spec(task_id).entry_point), task.unwrapped.spec.kwargs)
     # Built before anything is written, so a bad setting fails before the run starts.
-    eval_task = _evaluation_task(task_id, preset, task_kwargs)
+    eval_task = _evaluation_task({"task": task_id, "preset": preset, "task_kwargs": task_kwargs})
     if path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = Path("runs") / f"{task_id}-{preset}-seed{seed}-{stamp}"
@@ -97,7 +97,7 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
         run_directory, agent, state, run_directory.config.get("checkpoint_seconds", 60.0)
     )
     logger.restore()
-    eval_task = _evaluation_task(*_task_settings(run_directory.config))
+    eval_task = _evaluation_task(run_directory.config)
     return _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress)
 
 
@@ -123,7 +123,7 @@ def evaluate_run(
 ) -> float:
     """Re-evaluates a saved run as its training did at the end; returns the mean return."""
     _, agent, config = load_run(path)
-    eval_task = _evaluation_task(*_task_settings(config))
+    eval_task = _evaluation_task(config)
     return evaluate(
         agent, eval_task,
         episodes=spec(config["task"]).eval_episodes if episodes is None else episodes,
@@ -183,13 +183,10 @@ def _as_json(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def _task_settings(config: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    return config["task"], config["preset"], config["task_kwargs"]
-
-
-def _evaluation_task(task_id: str, preset: str, task_kwargs: Mapping[str, Any]) -> gymnasium.Env:
-    """The task as training ended with it, plus the spec's evaluation overrides (e.g. split)."""
-    return make(task_id, preset=preset, **{**task_kwargs, **spec(task_id).evaluation})
+def _evaluation_task(config: Mapping[str, Any]) -> gymnasium.Env:
+    """The run's task as config.json describes it, plus the spec's evaluation overrides."""
+    evaluation = spec(config["task"]).evaluation
+    return make(config["task"], preset=config["preset"], **{**config["task_kwargs"], **evaluation})
 
 
 def _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress):

@@ -283,6 +283,5 @@ def _start(task: gymnasium.Env, state: LoopState, seed: int | None, seed_globals
         if seed_globals:
             seeding.seed_everything(seed, task)
         else:
-            task.action_space.seed(seed)
-            task.observation_space.seed(seed + 1)
+            seeding.seed_spaces(task, seed)
     return seed

@@ -1,4 +1,4 @@
-"""The chapter's Keras models, ported to Keras 3, and `build_model` to get one by name.
+"""The chapter's Keras models, ported to Keras 3, and `model_factory` to get one by name.
 
 Models here are plain Keras: they know nothing of tasks, agents or the loop.
 """
@@ -166,7 +166,3 @@ def model_factory(name: str) -> Callable[[], keras.Model]:
         )
     return MODELS[name]
 
-
-def build_model(name: str) -> keras.Model:
-    """Returns a new, unbuilt instance of the model called `name` in `MODELS`."""
-    return model_factory(name)()

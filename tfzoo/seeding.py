@@ -24,8 +24,13 @@ def seed_everything(seed: int, task: gymnasium.Env | None = None) -> None:
     """
     keras.utils.set_random_seed(seed)
     if task is not None:
-        task.action_space.seed(seed)
-        task.observation_space.seed(seed + 1)
+        seed_spaces(task, seed)
+
+
+def seed_spaces(task: gymnasium.Env, seed: int) -> None:
+    """Seeds the action and observation spaces of `task` (their `sample()` draws)."""
+    task.action_space.seed(seed)
+    task.observation_space.seed(seed + 1)
 
 
 def capture(task: gymnasium.Env) -> dict[str, Any]:
