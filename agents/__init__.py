@@ -8,3 +8,10 @@ register_agent(
     config="tfzoo.agents.supervised:SupervisedConfig",
     description="Fits a Keras model to the targets a supervised task reveals.",
 )
+
+register_agent(
+    "char-rnn",
+    entry_point="tfzoo.agents.char_rnn:build",
+    config="tfzoo.agents.char_rnn:CharRNNConfig",
+    description="Learns a character model from a char-rnn task and writes text with it.",
+)

@@ -76,3 +76,28 @@ register(
         ),
     },
 )
+
+register(
+    "char-rnn",
+    entry_point="tfzoo.envs.char_rnn:CharText",
+    agent="char-rnn",
+    description="Next-character prediction on Nietzsche; test return is accuracy, plus bits/char.",
+    evaluation={"split": "test", "batch_size": 500, "shuffle": False},
+    presets={
+        "handbook": Preset(
+            "The chapter's program: RNN (LSTMCell 256 unrolled over windows of 40, last "
+            "character only), Adam 1e-3, 1000 batches of 50 windows.",
+            task={"window": 40, "batch_size": 50, "target": "last"},
+            agent={"model": "chapter", "units": 256, "learning_rate": 1e-3},
+            steps=1000,
+        ),
+        "default": Preset(
+            "Tuned for test bits per character in a quarter of an hour: CharLSTM over windows "
+            "of 100, every position a target, Adam with cosine decay.",
+            task={"window": 100, "batch_size": 64, "target": "all"},
+            agent={"model": "lstm", "units": 512, "dropout": 0.25, "learning_rate": 4e-3,
+                   "schedule": "cosine", "decay_steps": 1500},
+            steps=1500,
+        ),
+    },
+)

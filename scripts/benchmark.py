@@ -7,8 +7,9 @@ and reports medians and ratios. Results print as a table and are written as JSON
 
     python scripts/benchmark.py mnist --data-dir ../shared/data --seeds 0 1 2
     python scripts/benchmark.py mnist --models mlp --runs handbook keras chapter
+    python scripts/benchmark.py char-rnn --data-dir ../shared/data --seeds 0
 
-Sections: `mnist` (mnist-mlp and mnist-cnn).
+Sections: `mnist` (mnist-mlp and mnist-cnn, here) and `char-rnn` (in benchmark_char_rnn.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from benchmark_char_rnn import RUNS as CHAR_RNN_RUNS
+from benchmark_char_rnn import char_rnn_section, print_char_rnn_table
 
 import tfzoo
 from tfzoo.data import load_mnist
@@ -195,22 +198,33 @@ def print_table(summary) -> None:
 ## Running
 """
 
-SECTIONS = {"mnist": mnist_section}
+SECTIONS = {  # name: (run, print the table, runs, default runs, default seeds)
+    "mnist": (mnist_section, lambda results: print_table(results["summary"]), [*RUNS, *GROUPS],
+              ["handbook", "keras", "chapter", "chapter-compiled", "default"], [0, 1, 2]),
+    "char-rnn": (char_rnn_section, print_char_rnn_table, CHAR_RNN_RUNS, CHAR_RNN_RUNS, [0]),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="tfzoo benchmarks")
     parser.add_argument("section", choices=sorted(SECTIONS))
     parser.add_argument("--data-dir", default=None, help="where the datasets are")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--models", nargs="+", default=["mlp", "cnn"], choices=sorted(MODELS))
-    parser.add_argument("--runs", nargs="+", choices=[*RUNS, *GROUPS],
-                        default=["handbook", "keras", "chapter", "chapter-compiled", "default"])
+    parser.add_argument("--seeds", type=int, nargs="+", help="default: 0 1 2 (char-rnn: 0)")
+    parser.add_argument("--models", nargs="+", default=["mlp", "cnn"], choices=sorted(MODELS),
+                        help="mnist only")
+    parser.add_argument("--runs", nargs="+", help="rows to run (default: all of the section's)")
     parser.add_argument("--output", default=None, help="default benchmark-results/SECTION.json")
     arguments = parser.parse_args()
+    section, print_results, known_runs, default_runs, default_seeds = SECTIONS[arguments.section]
+    arguments.runs = arguments.runs or default_runs
+    arguments.seeds = arguments.seeds or default_seeds
+    unknown_runs = sorted(set(arguments.runs) - set(known_runs))
+    if unknown_runs:
+        parser.error(f"--runs {' '.join(unknown_runs)}: the {arguments.section} section has "
+                     f"{' '.join(known_runs)}")
     started = time.time()
-    results = SECTIONS[arguments.section](arguments)
-    print_table(results["summary"])
+    results = section(arguments)
+    print_results(results)
     output = Path(arguments.output or f"benchmark-results/{arguments.section}.json")
     output.parent.mkdir(parents=True, exist_ok=True)
     results["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform(),

@@ -1,4 +1,4 @@
-"""Shared fixtures: synthetic MNIST for every test, registries restored, eager execution."""
+"""Shared fixtures: synthetic MNIST and text for every test, registries restored, eager mode."""
 
 from __future__ import annotations
 
@@ -27,6 +27,19 @@ def synthetic_mnist(train: int = 1200, test: int = 300, seed: int = 0):
     return arrays
 
 
+def synthetic_text(characters: int = 20_000, seed: int = 0) -> str:
+    """Nietzsche-shaped text for tests: sentences of a small vocabulary, mixed case."""
+    rng = np.random.default_rng(seed)
+    words = ["The", "will", "to", "power", "is", "a", "moral", "of", "free", "spirits,",
+             "and", "truth", "--", "what", "we", "call", "good;", "evil!"]
+    pieces, length = [], 0
+    while length < characters:
+        sentence = " ".join(rng.choice(words, size=rng.integers(4, 12))) + ".\n"
+        pieces.append(sentence)
+        length += len(sentence)
+    return "".join(pieces)[:characters]
+
+
 def fail_learning_at(monkeypatch, call: int, error: BaseException) -> None:
     """Makes the supervised agent's `learn` raise `error` on its `call`-th call (from 1)."""
     from tfzoo.agents.supervised import SupervisedAgent
@@ -44,13 +57,15 @@ def fail_learning_at(monkeypatch, call: int, error: BaseException) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def mnist_dir(tmp_path_factory):
-    """A directory holding a synthetic mnist.npz, found through $TFZOO_DATA_DIR.
+    """A directory holding a synthetic mnist.npz and nietzsche.txt, found through
+    $TFZOO_DATA_DIR.
 
     The Keras cache points at an empty directory, so no test reads a user's files or
     tries to download.
     """
     directory = tmp_path_factory.mktemp("mnist")
     np.savez_compressed(directory / "mnist.npz", **synthetic_mnist())
+    (directory / "nietzsche.txt").write_text(synthetic_text(), encoding="utf-8")
     keras_home = tmp_path_factory.mktemp("keras_home")
     patch = pytest.MonkeyPatch()
     patch.setenv("TFZOO_DATA_DIR", str(directory))

@@ -27,8 +27,8 @@ def test_every_registered_task_has_a_handbook_and_a_default_preset(task_id):
     assert {"handbook", task_spec.default_preset} <= set(task_spec.presets)
     for preset in task_spec.presets.values():
         assert preset.steps or preset.episodes, "built-in presets carry a training budget"
-    task = tfzoo.make(task_id)
-    for preset in task_spec.presets:
+    for preset in task_spec.presets:  # A preset sets the task and the agent together.
+        task = tfzoo.make(task_id, preset=preset)
         agent = tfzoo.make_agent(task_id, task, preset=preset)
         observation, _ = task.reset(seed=0)
         assert task.action_space.contains(agent.act(observation))

@@ -47,11 +47,12 @@ import tfzoo.envs  # noqa: E402,F401  isort: skip
 
 if TYPE_CHECKING:
     from tfzoo.core import Agent, Task, Transition
-    from tfzoo.data import load_mnist
+    from tfzoo.data import load_mnist, load_text
     from tfzoo.experiment import evaluate_run, load_run, resume_run, start_run
     from tfzoo.loop import Callback, History, LoopState, evaluate, run, train
     from tfzoo.seeding import seed_everything
     from tfzoo.supervised import SupervisedTask
+    from tfzoo.text import Vocabulary, generate
 
 __version__ = "0.1.0"
 
@@ -61,15 +62,17 @@ _LAZY = {
     "tfzoo.seeding": ["seed_everything"],
     "tfzoo.supervised": ["SupervisedTask"],
     "tfzoo.experiment": ["evaluate_run", "load_run", "resume_run", "start_run"],
-    "tfzoo.data": ["load_mnist"],
+    "tfzoo.data": ["load_mnist", "load_text"],
+    "tfzoo.text": ["Vocabulary", "generate"],
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
     "Agent", "AgentSpec", "Callback", "ConfigError", "History", "LoopState", "Preset",
     "RegistrationError", "RunDirectoryError", "SupervisedTask", "Task", "TaskSpec",
-    "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError", "agent_registry",
-    "evaluate", "evaluate_run", "load_mnist", "load_run", "make", "make_agent",
+    "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError", "Vocabulary",
+    "agent_registry", "evaluate", "evaluate_run", "generate", "load_mnist", "load_run",
+    "load_text", "make", "make_agent",
     "pprint_registry", "register", "register_agent", "registry", "resume_run", "run",
     "seed_everything", "spec", "start_run", "train",
 ]

@@ -1,4 +1,4 @@
-"""The `tfzoo` command: list tasks, train (and resume) runs, re-evaluate saved runs.
+"""The `tfzoo` command: list tasks, train (and resume) runs, re-evaluate saved runs, write text.
 
 A thin layer over `tfzoo.experiment`; every mistake in the arguments is printed as one
 paragraph, not a traceback.
@@ -91,6 +91,23 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--episodes", type=int, help="episodes (default: the task's)")
     evaluation.add_argument("--seed", type=int, help="seed (default: the run's)")
     evaluation.set_defaults(command=_evaluate)
+
+    writing = commands.add_parser(
+        "generate", help="write text with a saved char-rnn run",
+        description="Continue a prompt with a saved run's character model, one block per "
+        "temperature, printing characters as they are drawn.",
+    )
+    writing.add_argument("run_dir", metavar="DIR", help="a char-rnn run directory")
+    writing.add_argument(
+        "--prompt", help="the text to continue (default: a random window of the test text)"
+    )
+    writing.add_argument("--length", type=int, default=400, help="characters to write (400)")
+    writing.add_argument(
+        "--temperature", type=float, nargs="+", default=[0.2, 0.5, 1.0, 1.2], metavar="T",
+        help="one or more temperatures > 0 (default: the chapter's 0.2 0.5 1.0 1.2)",
+    )
+    writing.add_argument("--seed", type=int, help="seed of the sampling (default: drawn, printed)")
+    writing.set_defaults(command=_generate)
     return parser
 
 
@@ -140,6 +157,43 @@ def _evaluate(arguments: argparse.Namespace) -> int:
 
     score = evaluate_run(arguments.run_dir, episodes=arguments.episodes, seed=arguments.seed)
     print(json.dumps({"run_dir": arguments.run_dir, "eval_return": score}, indent=2))
+    return 0
+
+
+def _generate(arguments: argparse.Namespace) -> int:
+    import secrets
+    import time
+
+    import numpy as np
+
+    from tfzoo.errors import ConfigError
+    from tfzoo.experiment import load_run, rebuild_evaluation_task
+    from tfzoo.text import generate
+
+    _, agent, config = load_run(arguments.run_dir)
+    if not hasattr(agent, "start_generation"):
+        raise ConfigError(
+            f"The run in {arguments.run_dir} trained {config['task']!r}, whose agent does not "
+            f"write text; `tfzoo generate` takes char-rnn runs."
+        )
+    seed = secrets.randbelow(2**31) if arguments.seed is None else arguments.seed
+    prompt = arguments.prompt
+    if prompt is None:  # As in the chapter: a random window of the text, here the test text.
+        windows = rebuild_evaluation_task(config).unwrapped.inputs
+        prompt = agent.vocabulary.decode(
+            windows[np.random.default_rng(seed).integers(len(windows))]
+        )
+    print(f"seed {seed}, prompt: {prompt!r}")
+    start, written = time.perf_counter(), 0
+    for temperature in arguments.temperature:
+        print(f"\ntemperature {temperature}:")
+        text = generate(agent, prompt, arguments.length, temperature, seed,
+                        stream=lambda character: print(character, end="", flush=True))
+        written += len(text)
+        print()
+    seconds = time.perf_counter() - start
+    print(f"\n{written} characters in {seconds:.2f} s ({written / seconds:.0f} per second)",
+          file=sys.stderr)
     return 0
 
 

@@ -89,6 +89,20 @@ class Agent(tf.Module):
         so agents that build on first use override this; the default does nothing.
         """
 
+    def verify_checkpoint(self, path: str) -> None:
+        """Raises if the checkpoint at `path` does not fit this agent; called before restoring.
+
+        The default accepts any: restoring reports mismatched variables itself. Agents whose
+        checkpoints carry more than weights (e.g. a vocabulary) check it here.
+        """
+
+    def evaluation_metrics(self, task: Any) -> dict[str, float]:
+        """Figures beyond the return that the agent measures on `task` (greedily, not learning).
+
+        Run directories record them in summary.json as `eval_<name>`; the default has none.
+        """
+        return {}
+
     def save(self, path: str | os.PathLike) -> str:
         """Writes the agent's variables (models, optimizer state, counters) to `path`.
 
@@ -104,5 +118,6 @@ class Agent(tf.Module):
             raise FileNotFoundError(
                 f"No checkpoint at {path!r} (no {path}.index); pass the path `save` returned."
             )
+        self.verify_checkpoint(path)
         self.build()
         tf.train.Checkpoint(agent=self).read(path).assert_existing_objects_matched()

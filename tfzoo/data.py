@@ -1,4 +1,4 @@
-"""Finding, downloading and reading the chapter's datasets (MNIST); no task logic here.
+"""Finding, downloading and reading the chapter's datasets (MNIST, Nietzsche's text); no task logic.
 
 A dataset is looked for, in order, in an explicit `data_dir`, in `$TFZOO_DATA_DIR`, and in
 the Keras cache (`$KERAS_HOME/datasets`, by default `~/.keras/datasets`); only then is it
@@ -45,6 +45,14 @@ MNIST = RemoteFile(
     url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
     sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
 )
+
+NIETZSCHE = RemoteFile(
+    name="nietzsche.txt",
+    url="https://s3.amazonaws.com/text-datasets/nietzsche.txt",
+    sha256="442ca0d2f6e62d041e591063704f897f92de93a6f96324009f510a4858a6049c",
+)
+TEXTS = {"nietzsche": NIETZSCHE}
+"""Texts `load_text` knows by name; anything else is read as a path."""
 
 # The four files of the original MNIST distribution, each also accepted with ".gz".
 IDX_FILES = {
@@ -104,6 +112,44 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *, download: bool = Tr
         f"(or the four IDX files, e.g. {IDX_FILES['x_train']}.gz) in a directory and pass "
         f"it as data_dir= (--data-dir DIR on the command line) or set $TFZOO_DATA_DIR, or "
         f"copy {MNIST.name} into {keras_cache_dir()}."
+    )
+
+
+def load_text(
+    name_or_path: str | os.PathLike = "nietzsche", data_dir: str | os.PathLike | None = None,
+    *, download: bool = True,
+) -> str:
+    """Reads a UTF-8 text: one of `TEXTS` by name (found or downloaded like MNIST), or a file.
+
+    Args:
+        name_or_path: "nietzsche" (Keras's `nietzsche.txt`), or the path of any UTF-8 file.
+        data_dir: A directory holding the named text's file (e.g. `nietzsche.txt`).
+        download: Download a named text into the Keras cache when no place has it.
+
+    Raises:
+        DataError: The file is missing, empty or not UTF-8 (saying where and how to fix it),
+            or a named text is nowhere and cannot be downloaded.
+    """
+    if str(name_or_path) not in TEXTS:
+        return _read_text(Path(name_or_path).expanduser())
+    remote = TEXTS[str(name_or_path)]
+    looked = []
+    for label, place in search_path(data_dir):
+        if place is None:
+            looked.append(f"{label} (not set)")
+        elif (place / remote.name).is_file():
+            return _read_text(place / remote.name)
+        else:
+            looked.append(f"{label} {place} (no {remote.name})")
+    if download:
+        try:
+            return _read_text(fetch(remote, keras_cache_dir()))
+        except (OSError, urllib.error.URLError) as error:
+            looked.append(f"the download from {remote.url} ({_reason(error)})")
+    raise DataError(
+        f"The text {name_or_path!r} was not found. Looked in: {'; '.join(looked)}. Put "
+        f"{remote.name} in a directory and pass it as data_dir= (--data-dir DIR on the command "
+        f"line) or set $TFZOO_DATA_DIR, or copy it into {keras_cache_dir()}."
     )
 
 
@@ -244,6 +290,27 @@ def _checked(source: Path, arrays: dict[str, np.ndarray]) -> MnistArrays:
                             f"good copy of Keras's {MNIST.name}.")
     return ((arrays["x_train"], arrays["y_train"].astype(np.uint8)),
             (arrays["x_test"], arrays["y_test"].astype(np.uint8)))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DataError(
+            f"The text file {str(path)!r} cannot be read ({error.strerror or error}); pass the "
+            f"path of an existing UTF-8 file, or the name of a known text: {sorted(TEXTS)}."
+        ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{path} is not UTF-8 text (byte {error.start} is {data[error.start]:#04x}); "
+            f"convert it, e.g. `iconv -t UTF-8 {path.name} > {path.stem}-utf8.txt`."
+        ) from None
+    if not text:
+        raise DataError(f"{path} is empty; pass a file holding some text.")
+    # Line ends as Python's text mode reads them, so Windows files give the same vocabulary.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _reason(error: BaseException) -> str:

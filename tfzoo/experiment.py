@@ -10,7 +10,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import gymnasium
 from tfzoo.config import full_kwargs
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
-from tfzoo.loop import LoopState, check_budget, evaluate, run
+from tfzoo.loop import Callback, LoopState, check_budget, evaluate, run
 from tfzoo.registration import config_fields, load, make, resolve_agent, spec
 from tfzoo.runs import RunDirectory, RunLogger
 from tfzoo.seeding import MAX_SEED, seed_everything
@@ -38,6 +38,7 @@ def start_run(
     agent_overrides: dict[str, Any] | None = None,
     checkpoint_seconds: float = 60.0,
     progress: bool = True,
+    callbacks: Sequence[Callback] = (),
 ) -> dict[str, Any]:
     """Trains the task's default agent in a new run directory, evaluates it, returns the summary.
 
@@ -51,6 +52,7 @@ def start_run(
         task_overrides, agent_overrides: Settings on top of the preset's.
         checkpoint_seconds: Seconds between checkpoints (saved at episode ends).
         progress: Show a progress bar.
+        callbacks: More `Callback`s for the loop, after the one that logs the run.
 
     Raises:
         TfzooError: A bad id, preset, override or budget, or a directory already in use.
@@ -64,7 +66,9 @@ def start_run(
     agent = load(agent_spec.entry_point)(task, config)
     task_kwargs = full_kwargs(load(spec(task_id).entry_point), task.unwrapped.spec.kwargs)
     # Built before anything is written, so a bad setting fails before the run starts.
-    eval_task = _evaluation_task({"task": task_id, "preset": preset, "task_kwargs": task_kwargs})
+    eval_task = rebuild_evaluation_task(
+        {"task": task_id, "preset": preset, "task_kwargs": task_kwargs}
+    )
     if path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = Path("runs") / f"{task_id}-{preset}-seed{seed}-{stamp}"
@@ -76,7 +80,9 @@ def start_run(
     }))
     state = LoopState()
     logger = RunLogger(run_directory, agent, state, checkpoint_seconds)
-    return _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress)
+    return _train_and_evaluate(
+        run_directory, task, eval_task, agent, state, [logger, *callbacks], progress
+    )
 
 
 def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, Any]:
@@ -97,8 +103,8 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
         run_directory, agent, state, run_directory.config.get("checkpoint_seconds", 60.0)
     )
     logger.restore()
-    eval_task = _evaluation_task(run_directory.config)
-    return _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress)
+    eval_task = rebuild_evaluation_task(run_directory.config)
+    return _train_and_evaluate(run_directory, task, eval_task, agent, state, [logger], progress)
 
 
 def load_run(path: str | os.PathLike) -> tuple[gymnasium.Env, Agent, dict[str, Any]]:
@@ -123,7 +129,7 @@ def evaluate_run(
 ) -> float:
     """Re-evaluates a saved run as its training did at the end; returns the mean return."""
     _, agent, config = load_run(path)
-    eval_task = _evaluation_task(config)
+    eval_task = rebuild_evaluation_task(config)
     return evaluate(
         agent, eval_task,
         episodes=spec(config["task"]).eval_episodes if episodes is None else episodes,
@@ -183,35 +189,38 @@ def _as_json(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def _evaluation_task(config: Mapping[str, Any]) -> gymnasium.Env:
-    """The run's task as config.json describes it, plus the spec's evaluation overrides."""
+def rebuild_evaluation_task(config: Mapping[str, Any]) -> gymnasium.Env:
+    """The task a run is evaluated on: its task as config.json describes it, with the task
+    spec's evaluation overrides (e.g. the test split)."""
     evaluation = spec(config["task"]).evaluation
     return make(config["task"], preset=config["preset"], **{**config["task_kwargs"], **evaluation})
 
 
-def _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress):
+def _train_and_evaluate(run_directory, task, eval_task, agent, state, callbacks, progress):
     """Runs the loop to the budget, evaluates, writes and returns summary.json's contents."""
     config = run_directory.config
     budget = config["budget"]
     try:
         run(
             agent, task, steps=budget["steps"], episodes=budget["episodes"],
-            seed=config["seed"], max_seconds=budget["max_seconds"], callbacks=[logger],
+            seed=config["seed"], max_seconds=budget["max_seconds"], callbacks=callbacks,
             state=state, progress=progress,
         )
         task_spec = spec(config["task"])
         eval_return = evaluate(
             agent, eval_task, episodes=task_spec.eval_episodes, seed=config["seed"]
         )
+        eval_metrics = agent.evaluation_metrics(eval_task)
     except KeyboardInterrupt:
         raise RunInterrupted(run_directory.path) from None
-    rows = logger.rows
+    rows = callbacks[0].rows  # The RunLogger's.
     summary = {
         "task": config["task"], "preset": config["preset"], "agent": config["agent"],
         "seed": config["seed"], "steps": state.steps, "episodes": state.episodes,
         "wall_seconds": round(state.seconds, 3),
         "train_return": float(rows[-1]["return"]) if rows else None,
         "eval_return": eval_return, "eval_episodes": task_spec.eval_episodes,
+        **{f"eval_{name}": value for name, value in eval_metrics.items()},
         "stopped_by": _stop_reason(state, budget), "run_dir": str(run_directory.path),
     }
     run_directory.write_summary(summary)

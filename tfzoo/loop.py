@@ -61,6 +61,9 @@ class History:
 class Callback:
     """Hooks into `run`; subclass and override what you need (all do nothing by default)."""
 
+    def on_run_start(self, agent: Agent, task: gymnasium.Env, state: LoopState) -> None:
+        """Called once seeding is done, before the first episode, with what the loop runs."""
+
     def on_episode_end(self, record: dict[str, Any], state: LoopState) -> None:
         """Called after each episode is recorded, with the loop's state at that point."""
 
@@ -160,6 +163,8 @@ def run(
     bar = ProgressBar(budget.steps if budget.steps is not None else budget.episodes,
                       state.steps if budget.steps is not None else state.episodes,
                       budget.steps is not None, "train" if learn else "evaluate", progress)
+    for callback in callbacks:
+        callback.on_run_start(agent, task, state)
     started = time.perf_counter() - state.seconds
 
     def out_of_budget() -> bool:

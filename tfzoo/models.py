@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfzoo.errors import unknown
@@ -137,6 +138,102 @@ class CNN(keras.Model):
     def predict(self, inputs: tf.Tensor) -> tf.Tensor:
         """The most likely digit for each image, as the chapter's `predict`."""
         return tf.argmax(self(inputs), axis=-1)
+
+
+class RNN(keras.Model):
+    """The chapter's character model: one-hot input, an `LSTMCell(256)` unrolled in a Python
+    loop over the window, and a `Dense` layer from its last output to the next character.
+
+    Args:
+        num_chars: The vocabulary's size.
+        units: The LSTM cell's units (the chapter's 256).
+    """
+
+    def __init__(self, num_chars: int, units: int = 256, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.num_chars, self.units = num_chars, units
+        self.cell = keras.layers.LSTMCell(units)
+        self.dense = keras.layers.Dense(num_chars)
+
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """Next-character logits after each window: (batch, time) ids -> (batch, num_chars)."""
+        inputs = tf.one_hot(inputs, depth=self.num_chars)  # (batch, time, num_chars)
+        batch_size = tf.shape(inputs)[0]
+        state = [tf.zeros((batch_size, self.units)), tf.zeros((batch_size, self.units))]
+        output = state[0]
+        for t in range(inputs.shape[1]):  # The window's length is known when tracing.
+            output, state = self.cell(inputs[:, t, :], state, training=training)
+        return self.dense(output)
+
+    def predict(self, inputs, temperature: float = 1.0) -> np.ndarray:
+        """Samples one next character per window from `softmax(logits / temperature)`."""
+        logits = self(tf.convert_to_tensor(inputs))
+        probabilities = tf.nn.softmax(logits / temperature).numpy().astype(np.float64)
+        probabilities /= probabilities.sum(axis=-1, keepdims=True)
+        return np.array([np.random.choice(self.num_chars, p=row) for row in probabilities])
+
+
+class CharLSTM(keras.Model):
+    """A fast character model: embedding, `keras.layers.LSTM` layers and a `Dense` layer that
+    predict the next character at every position of the window, not only the last.
+
+    `run` also takes and returns the recurrent state, so text can be generated one character
+    at a time with constant work per character.
+
+    Args:
+        num_chars: The vocabulary's size.
+        units: Units of each LSTM layer.
+        layers: How many LSTM layers are stacked.
+        embedding_size: Size of each character's learned embedding.
+        dropout: Dropout rate after each LSTM layer, in training.
+    """
+
+    def __init__(self, num_chars: int, units: int = 256, layers: int = 1,
+                 embedding_size: int = 64, dropout: float = 0.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.num_chars, self.units, self.layer_count = num_chars, units, layers
+        self.embedding = keras.layers.Embedding(num_chars, embedding_size)
+        self.lstms = [
+            keras.layers.LSTM(units, return_sequences=True, return_state=True)
+            for _ in range(layers)
+        ]
+        self.dropout = keras.layers.Dropout(dropout) if dropout else None
+        self.dense = keras.layers.Dense(num_chars)
+
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """Logits for every next character: (batch, time) ids -> (batch, time, num_chars)."""
+        logits, _ = self.run(inputs, self.initial_state(tf.shape(inputs)[0]), training)
+        return logits
+
+    def initial_state(self, batch_size) -> tf.Tensor:
+        """The zero state: (layers * 2, batch, units), each layer's h then c."""
+        return tf.zeros((2 * self.layer_count, batch_size, self.units))
+
+    def run(self, inputs: tf.Tensor, state: tf.Tensor, training: bool = False):
+        """Reads `inputs` (batch, time) from `state`; returns the logits and the final state."""
+        x = self.embedding(inputs)  # (batch, time, embedding_size)
+        final = []
+        for index, lstm in enumerate(self.lstms):
+            x, h, c = lstm(x, initial_state=[state[2 * index], state[2 * index + 1]],
+                           training=training)  # x: (batch, time, units)
+            if self.dropout is not None:
+                x = self.dropout(x, training=training)
+            final += [h, c]
+        # (batch, time, num_chars) and (layers * 2, batch, units)
+        return self.dense(x), tf.stack(final)
+
+    def step(self, ids: tf.Tensor, state: tf.Tensor):
+        """Reads one character per row: (batch,) ids -> logits (batch, num_chars) and the state.
+
+        The same math as `run` over one position, through the LSTM cells directly: the
+        cheapest call for generating text one character at a time.
+        """
+        x = self.embedding(ids)  # (batch, embedding_size)
+        final = []
+        for index, lstm in enumerate(self.lstms):
+            x, (h, c) = lstm.cell(x, [state[2 * index], state[2 * index + 1]])  # (batch, units)
+            final += [h, c]
+        return self.dense(x), tf.stack(final)
 
 
 def _random_shift(fraction: float) -> keras.layers.Layer | None:

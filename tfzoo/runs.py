@@ -219,6 +219,7 @@ class RunLogger(Callback):
         latest = self.manager.latest_checkpoint
         if latest is None:
             return False
+        self.agent.verify_checkpoint(latest)
         self.agent.build()
         try:
             self.manager.checkpoint.restore(latest).assert_existing_objects_matched()

@@ -1,0 +1,201 @@
+"""`CharRNNAgent`: a `SupervisedAgent` for character models that also writes text.
+
+It learns like any supervised agent; in addition it keeps the task's `Vocabulary` in its
+checkpoints, measures cross-entropy on a split, and gives `tfzoo.generate` next-character
+logits. Generation is not here: it lives in `tfzoo.text.generate`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium
+import keras
+import numpy as np
+import tensorflow as tf
+from tfzoo.agents.supervised import SupervisedAgent, SupervisedConfig, make_loss, make_optimizer
+
+from tfzoo.compiled import Compiled
+from tfzoo.errors import ConfigError, RunDirectoryError
+from tfzoo.models import RNN, CharLSTM
+from tfzoo.text import Vocabulary, sample_index
+
+MODELS = ("chapter", "lstm")
+VOCABULARY_KEY = "agent/vocabulary_characters/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+@dataclass
+class CharRNNConfig(SupervisedConfig):
+    """Settings of `CharRNNAgent`: those of `SupervisedConfig` and the model's size."""
+
+    model: str = "lstm"
+    """"chapter" (the chapter's `RNN`, last character only) or "lstm" (`CharLSTM`)."""
+
+    units: int = 256
+    """Units of each LSTM layer."""
+
+    layers: int = 1
+    """LSTM layers, for "lstm"."""
+
+    embedding_size: int = 64
+    """Size of the character embedding, for "lstm"."""
+
+    dropout: float = 0.0
+    """Dropout after each LSTM layer in training, for "lstm"."""
+
+
+class CharRNNAgent(SupervisedAgent):
+    """Learns a character model from a `char-rnn` task and writes text with it.
+
+    The vocabulary is a string variable of the agent, so every checkpoint holds it; a
+    checkpoint made with another vocabulary (another text) is refused when restored, since
+    its ids would name other characters.
+
+    Args:
+        model: A character model (`RNN` or `CharLSTM`), or a function returning one.
+        optimizer, loss, observation_space, action_space: As for `SupervisedAgent`.
+        vocabulary: The task's vocabulary.
+    """
+
+    def __init__(self, model, optimizer, loss, *, observation_space, action_space,
+                 vocabulary: Vocabulary) -> None:
+        super().__init__(model, optimizer, loss, observation_space=observation_space,
+                         action_space=action_space)
+        self.vocabulary = vocabulary
+        self.vocabulary_characters = tf.Variable(vocabulary.characters, trainable=False)
+        targets = tf.TensorSpec((None, *action_space.shape[1:]), tf.int64)
+        self._nats = Compiled(self._nats_eagerly, [self._inputs, targets])
+        # Generation: the fast model carries its state; the chapter's re-reads its window.
+        self._start = Compiled(self._start_eagerly, [tf.TensorSpec((1, None), tf.int64)])
+        self._sample = None  # Compiled when the first state's shape is known.
+        self._full_window_logits = Compiled(lambda window: self.model(window)[0], [self._inputs])
+
+    def verify_checkpoint(self, path: str) -> None:
+        """Refuses a checkpoint trained on another text, before any weight is restored."""
+        saved = tf.train.load_checkpoint(path).get_tensor(VOCABULARY_KEY).decode("utf-8")
+        if saved != self.vocabulary.characters:
+            raise RunDirectoryError(
+                f"The checkpoint {path} was trained on a text with {len(saved)} distinct "
+                f"characters ({saved[:60]!r}), but this task's text has "
+                f"{len(self.vocabulary)} ({self.vocabulary.characters[:60]!r}): its ids would "
+                f"name other characters. Point the task at the text it was trained on "
+                f"(text_path=, data_dir=)."
+            )
+
+    def evaluation_metrics(self, task: gymnasium.Env) -> dict[str, float]:
+        """Cross-entropy of the model on `task`'s whole split, in nats and bits per character."""
+        self.build()
+        task = task.unwrapped
+        total, count = 0.0, 0
+        for start in range(0, len(task.inputs), task.batch_size):
+            inputs = task.inputs[start : start + task.batch_size]
+            targets = task.targets[start : start + task.batch_size]
+            total += float(self._nats(inputs, targets))
+            count += targets.size
+        nats = total / count
+        return {"nats_per_char": nats, "bits_per_char": nats / math.log(2)}
+
+    def start_generation(self, ids: np.ndarray) -> Any:
+        """Reads a prompt's ids; returns the carry that `sample` continues from."""
+        self.build()
+        ids = np.asarray(ids, np.int64)[None]  # (1, prompt)
+        if isinstance(self.model, RNN):
+            return ids[:, -self._inputs.shape[1]:]  # The chapter's model re-reads its window.
+        logits, state = self._start(ids)  # (num_chars,), (layers * 2, 1, units)
+        if self._sample is None:
+            self._sample = Compiled(self._sample_eagerly, [
+                tf.TensorSpec(logits.shape, tf.float32), tf.TensorSpec(state.shape, tf.float32),
+                tf.TensorSpec((None,), tf.float32), tf.TensorSpec((), tf.float32),
+            ])
+        return logits, state
+
+    def sample(
+        self, carry: Any, uniforms: np.ndarray, temperature: float
+    ) -> tuple[np.ndarray, Any]:
+        """Draws `len(uniforms)` characters, each from `softmax(logits / temperature)` at one
+        uniform number in [0, 1); returns their ids and the carry to continue from."""
+        if isinstance(self.model, RNN):
+            # The chapter's way: slide the window and read all of it again, per character.
+            window, ids = carry, []
+            for uniform in uniforms:
+                ids.append(sample_index(self._window_logits(window).numpy(), temperature, uniform))
+                window = np.concatenate([window, [[ids[-1]]]], axis=1)[:, -self._inputs.shape[1]:]
+            return np.array(ids, np.int64), window
+        ids, logits, state = self._sample(*carry, uniforms, temperature)
+        return ids.numpy(), (logits, state)
+
+    def _window_logits(self, window: np.ndarray) -> tf.Tensor:
+        if window.shape[1] < self._inputs.shape[1]:
+            return self.model(window)[0]  # A short prompt's first windows: run eagerly.
+        return self._full_window_logits(window)  # (num_chars,)
+
+    def _start_eagerly(self, ids: tf.Tensor):
+        logits, state = self.model.run(ids, self.model.initial_state(1))
+        return logits[0, -1], state
+
+    def _sample_eagerly(self, logits, state, uniforms, temperature):
+        """Samples a character and feeds it back, once per uniform, in one graph."""
+        count = tf.shape(uniforms)[0]
+
+        def draw_and_read(index, logits, state, ids):
+            probabilities = tf.nn.softmax(logits / temperature)  # (num_chars,)
+            cumulative = tf.cumsum(probabilities)
+            point = uniforms[index] * cumulative[-1]
+            next_id = tf.minimum(
+                tf.searchsorted(cumulative[None], point[None, None], side="right")[0, 0],
+                tf.size(cumulative, out_type=tf.int32) - 1,
+            )
+            logits, state = self.model.step(next_id[None], state)  # (1, num_chars), state
+            return index + 1, logits[0], state, ids.write(index, tf.cast(next_id, tf.int64))
+
+        _, logits, state, ids = tf.while_loop(
+            lambda index, *_: index < count, draw_and_read,
+            (tf.constant(0), logits, state, tf.TensorArray(tf.int64, size=count)),
+        )
+        return ids.stack(), logits, state
+
+    def _nats_eagerly(self, inputs: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
+        outputs = self.model(inputs, training=False)
+        return tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(
+            targets, outputs, from_logits=True
+        ))
+
+
+def build(task: gymnasium.Env, config: CharRNNConfig) -> CharRNNAgent:
+    """Builds a `CharRNNAgent` for a `char-rnn` task from `config` (the registry's entry point)."""
+    vocabulary = getattr(task.unwrapped, "vocabulary", None)
+    if not isinstance(vocabulary, Vocabulary):
+        raise ConfigError(
+            f"The char-rnn agent needs a task with a `vocabulary` (such as 'char-rnn'); "
+            f"{type(task.unwrapped).__name__} has none."
+        )
+    target_shape = task.action_space.shape[1:]
+    if config.model == "chapter":
+        if target_shape:
+            raise ConfigError(
+                "model='chapter' predicts only the character after each window; use it with "
+                "target='last' (or use model='lstm' with target='all')."
+            )
+
+        def make_model() -> keras.Model:
+            return RNN(len(vocabulary), units=config.units)
+    elif config.model == "lstm":
+        if not target_shape:
+            raise ConfigError(
+                "model='lstm' predicts the character after every position; use it with "
+                "target='all' (or use model='chapter' with target='last')."
+            )
+
+        def make_model() -> keras.Model:
+            return CharLSTM(len(vocabulary), units=config.units, layers=config.layers,
+                            embedding_size=config.embedding_size, dropout=config.dropout)
+    else:
+        raise ConfigError(f"model={config.model!r} is not a character model; pass one of "
+                          f"{list(MODELS)}.")
+    return CharRNNAgent(
+        make_model, make_optimizer(config), make_loss(config.loss, classify=True),
+        observation_space=task.observation_space, action_space=task.action_space,
+        vocabulary=vocabulary,
+    )

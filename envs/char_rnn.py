@@ -1,0 +1,119 @@
+"""The `char-rnn` task: predict the next character of a text (Nietzsche's, by default).
+
+The text is lower-cased, as in the chapter, and its characters are numbered by a
+`Vocabulary` built from the whole text. The first 90% is the train split, the last 10% the
+test split. An observation is a batch of windows of character ids (batch, window); the
+action is the predicted next character of each window (`target="last"`, the chapter's way),
+or of every position of each window (`target="all"`, which gives a model `window` times as
+many targets per step). The return of a full pass is next-character accuracy; the
+`char-rnn` agent also reports cross-entropy in nats and bits per character.
+
+Presets (measured here on Nietzsche with seed 0; see the README):
+
+- `handbook`: the chapter's program, its `RNN` (an `LSTMCell(256)` unrolled over windows of
+  40, last character only), 1000 batches of 50 random windows, Adam 1e-3.
+- `default`: `CharLSTM`, trained on every position of longer windows with a cosine
+  learning-rate decay, for the best test bits per character in about a quarter of an hour.
+"""
+
+from __future__ import annotations
+
+import gymnasium
+import numpy as np
+
+from tfzoo.data import load_text
+from tfzoo.errors import ConfigError
+from tfzoo.supervised import SupervisedTask
+from tfzoo.text import Vocabulary
+
+TRAIN_SHARE = 0.9  # The first 90% of the text is the train split.
+
+
+class CharText(SupervisedTask):
+    """Next-character prediction over windows of a text.
+
+    With `target="last"` every position of a split is a window's end, so a full pass over
+    the test split predicts each of its characters once with a full window of context. With
+    `target="all"` the split is cut into consecutive windows and every character is a target
+    once, with the characters before it in its window as context.
+
+    Args:
+        split: "train" (the first 90% of the text) or "test" (the rest).
+        window: Characters per window.
+        batch_size: Windows per step.
+        target: "last" (predict the character after each window) or "all" (predict the
+            character after every position of each window).
+        stride: Characters between the starts of consecutive windows. None means 1 for the
+            train split with `target="last"` (every position ends a window, as when the
+            chapter draws random windows) and `window` otherwise (windows that do not
+            overlap: with "last", each test window scores its last character only).
+        text_path: A UTF-8 text file to learn instead of Nietzsche's text.
+        data_dir: A directory holding `nietzsche.txt` (see `tfzoo.data.load_text`).
+        lowercase: Lower-case the text first, as the chapter does.
+        shuffle: Visit the split's windows in a new random order at each reset.
+        render_mode: Must be None.
+    """
+
+    def __init__(
+        self,
+        *,
+        split: str = "train",
+        window: int = 40,
+        batch_size: int = 50,
+        target: str = "last",
+        stride: int | None = None,
+        text_path: str | None = None,
+        data_dir: str | None = None,
+        lowercase: bool = True,
+        shuffle: bool = True,
+        render_mode: str | None = None,
+    ) -> None:
+        text = load_text(text_path if text_path is not None else "nietzsche", data_dir)
+        text = text.lower() if lowercase else text
+        self.vocabulary = Vocabulary.from_text(text)
+        self.window, self.target = _checked(window, target)
+        if stride is None:
+            stride = 1 if split == "train" and target == "last" else window
+        _check_stride(stride)
+        ids = self.vocabulary.encode(text)  # (characters,)
+        cut = int(len(ids) * TRAIN_SHARE)
+        splits = {"train": ids[:cut], "test": ids[cut:]}
+        if split in splits:
+            splits = {split: _examples(splits[split], window, stride, target, split, text_path)}
+        super().__init__(
+            splits, split=split, batch_size=batch_size, shuffle=shuffle,
+            num_classes=len(self.vocabulary), render_mode=render_mode,
+        )
+        self.observation_space = gymnasium.spaces.MultiDiscrete(
+            np.full((self.batch_size, window), len(self.vocabulary), dtype=np.int64)
+        )
+
+
+def _checked(window: int, target: str) -> tuple[int, str]:
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ConfigError(f"window={window!r} is not a window length; pass an int >= 1.")
+    if target not in ("last", "all"):
+        raise ConfigError(
+            f"target={target!r} is not a kind of target; pass 'last' (the character after "
+            f"each window, as in the chapter) or 'all' (after every position)."
+        )
+    return window, target
+
+
+def _check_stride(stride: int) -> None:
+    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
+        raise ConfigError(f"stride={stride!r} is not a number of characters; pass an int >= 1.")
+
+
+def _examples(ids: np.ndarray, window: int, stride: int, target: str, split: str, text_path):
+    """(windows, targets) of one split; the windows are views of `ids`, not copies."""
+    if len(ids) <= window:
+        source = text_path or "the text"
+        raise ConfigError(
+            f"The {split} split of {source} has {len(ids)} characters, too few for windows of "
+            f"{window} and their next character; pass a smaller window or a longer text."
+        )
+    # Windows of inputs and of next characters, as strided views of `ids` (no copies).
+    inputs = np.lib.stride_tricks.sliding_window_view(ids[:-1], window)[::stride]
+    targets = np.lib.stride_tricks.sliding_window_view(ids[1:], window)[::stride]
+    return inputs, targets[:, -1] if target == "last" else targets  # (count, window), ...
