@@ -82,7 +82,7 @@ register(
     entry_point="tfzoo.envs.char_rnn:CharText",
     agent="char-rnn",
     description="Next-character prediction on Nietzsche; test return is accuracy, plus bits/char.",
-    evaluation={"split": "test", "batch_size": 500, "shuffle": False},
+    evaluation={"split": "test", "batch_size": 500, "shuffle": False, "stride": None},
     presets={
         "handbook": Preset(
             "The chapter's program: RNN (LSTMCell 256 unrolled over windows of 40, last "
@@ -92,12 +92,14 @@ register(
             steps=1000,
         ),
         "default": Preset(
-            "Tuned for test bits per character in a quarter of an hour: CharLSTM over windows "
-            "of 100, every position a target, Adam with cosine decay.",
+            "Tuned for test bits per character in under a quarter of an hour: CharLSTM "
+            "(embedding 64, LSTM 512, dropout 0.25) predicting every position of windows of "
+            "100 drawn from anywhere in the text, 1060 batches of 64, Adam 4e-3 with cosine "
+            "decay (about 12.5 minutes here).",
             task={"window": 100, "batch_size": 64, "target": "all"},
             agent={"model": "lstm", "units": 512, "dropout": 0.25, "learning_rate": 4e-3,
-                   "schedule": "cosine", "decay_steps": 1500},
-            steps=1500,
+                   "schedule": "cosine", "decay_steps": 1060},
+            steps=1060,
         ),
     },
 )

@@ -32,10 +32,9 @@ TRAIN_SHARE = 0.9  # The first 90% of the text is the train split.
 class CharText(SupervisedTask):
     """Next-character prediction over windows of a text.
 
-    With `target="last"` every position of a split is a window's end, so a full pass over
-    the test split predicts each of its characters once with a full window of context. With
-    `target="all"` the split is cut into consecutive windows and every character is a target
-    once, with the characters before it in its window as context.
+    The train split offers a window ending at every position; the test split is cut into
+    consecutive windows. With `target="all"` a test pass predicts every test character once,
+    from the characters before it in its window.
 
     Args:
         split: "train" (the first 90% of the text) or "test" (the rest).
@@ -44,9 +43,10 @@ class CharText(SupervisedTask):
         target: "last" (predict the character after each window) or "all" (predict the
             character after every position of each window).
         stride: Characters between the starts of consecutive windows. None means 1 for the
-            train split with `target="last"` (every position ends a window, as when the
-            chapter draws random windows) and `window` otherwise (windows that do not
-            overlap: with "last", each test window scores its last character only).
+            train split (a window ends at every position, as when the chapter draws random
+            windows) and `window` for the test split (windows that do not overlap, so with
+            "all" every test character is a target once, and with "last" each window
+            scores its last character).
         text_path: A UTF-8 text file to learn instead of Nietzsche's text.
         data_dir: A directory holding `nietzsche.txt` (see `tfzoo.data.load_text`).
         lowercase: Lower-case the text first, as the chapter does.
@@ -73,7 +73,7 @@ class CharText(SupervisedTask):
         self.vocabulary = Vocabulary.from_text(text)
         self.window, self.target = _checked(window, target)
         if stride is None:
-            stride = 1 if split == "train" and target == "last" else window
+            stride = 1 if split == "train" else window
         _check_stride(stride)
         ids = self.vocabulary.encode(text)  # (characters,)
         cut = int(len(ids) * TRAIN_SHARE)
