@@ -8,6 +8,7 @@ logits. Generation is not here: it lives in `tfzoo.text.generate`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,8 +60,16 @@ class CharRNNAgent(SupervisedAgent):
         vocabulary: The task's vocabulary.
     """
 
-    def __init__(self, model, optimizer, loss, *, observation_space, action_space,
-                 vocabulary: Vocabulary) -> None:
+    def __init__(
+        self,
+        model: keras.Model | Callable[[], keras.Model],
+        optimizer: keras.optimizers.Optimizer,
+        loss: Any,
+        *,
+        observation_space: gymnasium.Space,
+        action_space: gymnasium.Space,
+        vocabulary: Vocabulary,
+    ) -> None:
         super().__init__(model, optimizer, loss, observation_space=observation_space,
                          action_space=action_space)
         self.vocabulary = vocabulary
@@ -74,7 +83,14 @@ class CharRNNAgent(SupervisedAgent):
 
     def verify_checkpoint(self, path: str) -> None:
         """Refuses a checkpoint trained on another text, before any weight is restored."""
-        saved = tf.train.load_checkpoint(path).get_tensor(VOCABULARY_KEY).decode("utf-8")
+        try:
+            saved = tf.train.load_checkpoint(path).get_tensor(VOCABULARY_KEY).decode("utf-8")
+        except (tf.errors.OpError, ValueError) as error:
+            raise RunDirectoryError(
+                f"The checkpoint {path} holds no char-rnn vocabulary ({type(error).__name__}: "
+                f"{str(error).splitlines()[0]}): it is damaged or from another agent. Restore "
+                f"a checkpoint written by a char-rnn agent."
+            ) from None
         if saved != self.vocabulary.characters:
             raise RunDirectoryError(
                 f"The checkpoint {path} was trained on a text with {len(saved)} distinct "
@@ -171,31 +187,43 @@ def build(task: gymnasium.Env, config: CharRNNConfig) -> CharRNNAgent:
             f"The char-rnn agent needs a task with a `vocabulary` (such as 'char-rnn'); "
             f"{type(task.unwrapped).__name__} has none."
         )
-    target_shape = task.action_space.shape[1:]
+    return CharRNNAgent(
+        model_factory(config, len(vocabulary), every_position=bool(task.action_space.shape[1:])),
+        make_optimizer(config), make_loss(config.loss, classify=True),
+        observation_space=task.observation_space, action_space=task.action_space,
+        vocabulary=vocabulary,
+    )
+
+
+def model_factory(config: CharRNNConfig, num_chars: int, every_position: bool):
+    """The function building the model `config` names, checked against the task's target.
+
+    The chapter's model has only `units`; `layers`, `embedding_size` and `dropout` are the
+    fast model's, and a preset may set them for it.
+    """
+    _check_sizes(config)
     if config.model == "chapter":
-        if target_shape:
+        if every_position:
             raise ConfigError(
                 "model='chapter' predicts only the character after each window; use it with "
                 "target='last' (or use model='lstm' with target='all')."
             )
-
-        def make_model() -> keras.Model:
-            return RNN(len(vocabulary), units=config.units)
-    elif config.model == "lstm":
-        if not target_shape:
+        return lambda: RNN(num_chars, units=config.units)
+    if config.model == "lstm":
+        if not every_position:
             raise ConfigError(
                 "model='lstm' predicts the character after every position; use it with "
                 "target='all' (or use model='chapter' with target='last')."
             )
+        return lambda: CharLSTM(num_chars, units=config.units, layers=config.layers,
+                                embedding_size=config.embedding_size, dropout=config.dropout)
+    raise ConfigError(f"model={config.model!r} is not a character model; pass one of {MODELS}.")
 
-        def make_model() -> keras.Model:
-            return CharLSTM(len(vocabulary), units=config.units, layers=config.layers,
-                            embedding_size=config.embedding_size, dropout=config.dropout)
-    else:
-        raise ConfigError(f"model={config.model!r} is not a character model; pass one of "
-                          f"{list(MODELS)}.")
-    return CharRNNAgent(
-        make_model, make_optimizer(config), make_loss(config.loss, classify=True),
-        observation_space=task.observation_space, action_space=task.action_space,
-        vocabulary=vocabulary,
-    )
+
+def _check_sizes(config: CharRNNConfig) -> None:
+    for name in ("units", "layers", "embedding_size"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name}={value!r} must be a whole number >= 1.")
+    if not 0.0 <= config.dropout < 1.0:
+        raise ConfigError(f"dropout={config.dropout!r} is a rate: pass a number in [0, 1).")

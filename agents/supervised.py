@@ -99,7 +99,6 @@ class SupervisedAgent(Agent):
                                 tf.int64 if self.classify else tf.float32)
         self._inputs = inputs
         self._predict = Compiled(self._predict_eagerly, [inputs])
-        self._train_step = Compiled(self._train_step_eagerly, [inputs, targets])
         self._train_step_and_predict = Compiled(
             self._train_step_and_predict_eagerly, [inputs, targets, inputs]
         )
@@ -117,14 +116,11 @@ class SupervisedAgent(Agent):
         """Takes one gradient step on the batch just scored, against `info["target"]`."""
         self.build()
         inputs, targets = transition.observation, transition.info["target"]
-        if transition.terminated or transition.truncated:
-            # The next act sees a new episode's first batch, so predict nothing ahead.
-            self._lookahead.clear()
-            loss = self._train_step(inputs, targets)
-        else:
-            next_inputs = transition.next_observation
-            loss, predictions = self._train_step_and_predict(inputs, targets, next_inputs)
-            self._lookahead.keep(next_inputs, predictions)
+        next_inputs = transition.next_observation
+        # After an episode's last step the predictions are unused (the next act sees a new
+        # episode's first batch), but one compiled function for every step traces only once.
+        loss, predictions = self._train_step_and_predict(inputs, targets, next_inputs)
+        self._lookahead.keep(next_inputs, predictions)
         loss = float(loss)
         if not math.isfinite(loss):
             raise TrainingDivergedError(

@@ -83,6 +83,9 @@ register(
     agent="char-rnn",
     description="Next-character prediction on Nietzsche; test return is accuracy, plus bits/char.",
     evaluation={"split": "test", "batch_size": 500, "shuffle": False, "stride": None},
+    # A pass over the train split is ~10,000 batches: episodes of 100 batches give progress
+    # rows, checkpoints and callbacks along the way (a test pass is a few batches).
+    max_episode_steps=100,
     presets={
         "handbook": Preset(
             "The chapter's program: RNN (LSTMCell 256 unrolled over windows of 40, last "

@@ -88,11 +88,11 @@ def test_windows_targets_and_splits(pattern_file):
     assert observation.shape == (4, 5) and info["target"].shape == (4,)
     np.testing.assert_array_equal(info["target"], (observation[:, -1] + 1) % 4)
     # The train split is the first 90%; with target="last" every position ends a window.
-    assert last.batches_per_pass == math.ceil((int(len(PATTERN) * 0.9) - 5) / 4)
+    assert last.unwrapped.batches_per_pass == math.ceil((int(len(PATTERN) * 0.9) - 5) / 4)
     test = tfzoo.make("char-rnn", text_path=pattern_file, window=5, split="test", target="all",
                       batch_size=1000, shuffle=False)
     observation, _ = test.reset(seed=0)
-    ids = test.vocabulary.encode(PATTERN[int(len(PATTERN) * 0.9):])
+    ids = test.unwrapped.vocabulary.encode(PATTERN[int(len(PATTERN) * 0.9):])
     np.testing.assert_array_equal(observation[:2].reshape(-1), ids[:10])  # Consecutive windows.
     _, reward, terminated, _, _ = test.step((observation + 1) % 4)  # The true next characters.
     assert terminated and reward == pytest.approx(1.0)
@@ -121,6 +121,8 @@ def test_the_chapter_model_learns_the_last_character(pattern_file):
     assert isinstance(agent.model, RNN)
     predicted = agent.model.predict(test.reset(seed=0)[0][:3], temperature=0.5)
     assert predicted.shape == (3,) and set(predicted) <= set(range(4))
+    with pytest.raises(ValueError, match="temperature=0 must be > 0"):
+        agent.model.predict(test.reset(seed=0)[0][:3], temperature=0)
 
 
 def test_generation_is_reproducible_and_follows_the_temperature(pattern_file):
@@ -161,6 +163,18 @@ def test_bad_task_settings_are_errors(pattern_file, settings, message):
         tfzoo.make("char-rnn", text_path=pattern_file, **settings)
 
 
+@pytest.mark.parametrize("settings, message", [
+    ({"units": 0}, "units=0 must be a whole number >= 1"),
+    ({"layers": 0}, "layers=0 must be"),
+    ({"dropout": 1.0}, r"dropout=1.0 is a rate: pass a number in \[0, 1\)"),
+    ({"model": "gru"}, "model='gru' is not a character model"),
+])
+def test_bad_model_settings_are_errors(pattern_file, settings, message):
+    task = tfzoo.make("char-rnn", text_path=pattern_file)
+    with pytest.raises(ConfigError, match=message):
+        tfzoo.make_agent("char-rnn", task, **settings)
+
+
 def test_a_model_that_does_not_fit_the_target_is_refused(pattern_file):
     last = tfzoo.make("char-rnn", text_path=pattern_file, target="last")
     with pytest.raises(ConfigError, match="use it with target='all'"):
@@ -183,6 +197,11 @@ def test_a_checkpoint_keeps_the_vocabulary_and_refuses_another_text(pattern_file
     stranger = tfzoo.make_agent("char-rnn", other, model="lstm", **SMALL_LSTM)
     with pytest.raises(RunDirectoryError, match="trained on a text with 4 distinct characters"):
         stranger.restore(path)
+    linear_task = tfzoo.make("linear-regression")
+    linear = tfzoo.make_agent("linear-regression", linear_task)
+    foreign = linear.save(tmp_path / "linear")
+    with pytest.raises(RunDirectoryError, match="holds no char-rnn vocabulary"):
+        same.restore(foreign)
 
 
 def test_train_then_generate_from_the_command_line(pattern_file, tmp_path, capsys):
@@ -193,7 +212,7 @@ def test_train_then_generate_from_the_command_line(pattern_file, tmp_path, capsy
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["eval_bits_per_char"] == pytest.approx(summary["eval_nats_per_char"] / np.log(2))
     capsys.readouterr()
-    arguments = ["generate", str(run_dir), "--prompt", "abcd", "--length", "40",
+    arguments = ["generate", str(run_dir), "--prompt", "ABCD", "--length", "40",
                  "--temperature", "0.5", "1.0", "--seed", "3"]
     assert main(arguments) == 0
     first = capsys.readouterr()

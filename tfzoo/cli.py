@@ -91,7 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--episodes", type=int, help="episodes (default: the task's)")
     evaluation.add_argument("--seed", type=int, help="seed (default: the run's)")
     evaluation.set_defaults(command=_evaluate)
+    _add_generate_parser(commands)
+    return parser
 
+
+def _add_generate_parser(commands: Any) -> None:
     writing = commands.add_parser(
         "generate", help="write text with a saved char-rnn run",
         description="Continue a prompt with a saved run's character model, one block per "
@@ -108,7 +112,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     writing.add_argument("--seed", type=int, help="seed of the sampling (default: drawn, printed)")
     writing.set_defaults(command=_generate)
-    return parser
 
 
 def _list(arguments: argparse.Namespace) -> int:
@@ -141,6 +144,9 @@ def _train(arguments: argparse.Namespace) -> int:
         )
         if arguments.data_dir is not None:
             task_overrides["data_dir"] = arguments.data_dir
+        for key in ("data_dir", "text_path"):  # Recorded so the run resumes from anywhere.
+            if isinstance(task_overrides.get(key), str):
+                task_overrides[key] = os.path.abspath(os.path.expanduser(task_overrides[key]))
         summary = start_run(
             arguments.task, path=arguments.logdir, preset=arguments.preset, seed=arguments.seed,
             steps=arguments.steps, episodes=arguments.episodes,
@@ -168,8 +174,10 @@ def _generate(arguments: argparse.Namespace) -> int:
 
     from tfzoo.errors import ConfigError
     from tfzoo.experiment import load_run, rebuild_evaluation_task
-    from tfzoo.text import generate
+    from tfzoo.text import check_temperature, generate
 
+    for temperature in arguments.temperature:  # Before the slow part, so a typo fails fast.
+        check_temperature(temperature)
     _, agent, config = load_run(arguments.run_dir)
     if not hasattr(agent, "start_generation"):
         raise ConfigError(
@@ -183,6 +191,8 @@ def _generate(arguments: argparse.Namespace) -> int:
         prompt = agent.vocabulary.decode(
             windows[np.random.default_rng(seed).integers(len(windows))]
         )
+    elif config["task_kwargs"].get("lowercase"):
+        prompt = prompt.lower()  # The run learned lower-cased text.
     print(f"seed {seed}, prompt: {prompt!r}")
     start, written = time.perf_counter(), 0
     for temperature in arguments.temperature:

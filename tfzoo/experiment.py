@@ -81,7 +81,7 @@ def start_run(
     state = LoopState()
     logger = RunLogger(run_directory, agent, state, checkpoint_seconds)
     return _train_and_evaluate(
-        run_directory, task, eval_task, agent, state, [logger, *callbacks], progress
+        run_directory, task, eval_task, agent, state, logger, progress, callbacks
     )
 
 
@@ -104,7 +104,7 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
     )
     logger.restore()
     eval_task = rebuild_evaluation_task(run_directory.config)
-    return _train_and_evaluate(run_directory, task, eval_task, agent, state, [logger], progress)
+    return _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress)
 
 
 def load_run(path: str | os.PathLike) -> tuple[gymnasium.Env, Agent, dict[str, Any]]:
@@ -196,14 +196,16 @@ def rebuild_evaluation_task(config: Mapping[str, Any]) -> gymnasium.Env:
     return make(config["task"], preset=config["preset"], **{**config["task_kwargs"], **evaluation})
 
 
-def _train_and_evaluate(run_directory, task, eval_task, agent, state, callbacks, progress):
+def _train_and_evaluate(
+    run_directory, task, eval_task, agent, state, logger, progress, callbacks=()
+):
     """Runs the loop to the budget, evaluates, writes and returns summary.json's contents."""
     config = run_directory.config
     budget = config["budget"]
     try:
         run(
             agent, task, steps=budget["steps"], episodes=budget["episodes"],
-            seed=config["seed"], max_seconds=budget["max_seconds"], callbacks=callbacks,
+            seed=config["seed"], max_seconds=budget["max_seconds"], callbacks=[logger, *callbacks],
             state=state, progress=progress,
         )
         task_spec = spec(config["task"])
@@ -213,7 +215,7 @@ def _train_and_evaluate(run_directory, task, eval_task, agent, state, callbacks,
         eval_metrics = agent.evaluation_metrics(eval_task)
     except KeyboardInterrupt:
         raise RunInterrupted(run_directory.path) from None
-    rows = callbacks[0].rows  # The RunLogger's.
+    rows = logger.rows
     summary = {
         "task": config["task"], "preset": config["preset"], "agent": config["agent"],
         "seed": config["seed"], "steps": state.steps, "episodes": state.episodes,

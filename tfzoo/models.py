@@ -141,8 +141,9 @@ class CNN(keras.Model):
 
 
 class RNN(keras.Model):
-    """The chapter's character model: one-hot input, an `LSTMCell(256)` unrolled in a Python
-    loop over the window, and a `Dense` layer from its last output to the next character.
+    """The chapter's character model: one-hot input, an `LSTMCell` (the chapter's 256 units)
+    unrolled in a Python loop over the window, and a `Dense` layer from its last output to
+    the next character.
 
     Args:
         num_chars: The vocabulary's size.
@@ -165,9 +166,12 @@ class RNN(keras.Model):
             output, state = self.cell(inputs[:, t, :], state, training=training)
         return self.dense(output)
 
-    def predict(self, inputs, temperature: float = 1.0) -> np.ndarray:
-        """Samples one next character per window from `softmax(logits / temperature)`."""
-        logits = self(tf.convert_to_tensor(inputs))
+    def predict(self, inputs: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+        """Samples one next character per window from `softmax(logits / temperature)`, with
+        NumPy's global random state as in the chapter (`tfzoo.generate` takes a seed)."""
+        if not temperature > 0:
+            raise ValueError(f"temperature={temperature!r} must be > 0 (e.g. 0.2, 0.5, 1.0).")
+        logits = self(tf.convert_to_tensor(inputs))  # (batch, num_chars)
         probabilities = tf.nn.softmax(logits / temperature).numpy().astype(np.float64)
         probabilities /= probabilities.sum(axis=-1, keepdims=True)
         return np.array([np.random.choice(self.num_chars, p=row) for row in probabilities])
@@ -205,11 +209,13 @@ class CharLSTM(keras.Model):
         logits, _ = self.run(inputs, self.initial_state(tf.shape(inputs)[0]), training)
         return logits
 
-    def initial_state(self, batch_size) -> tf.Tensor:
+    def initial_state(self, batch_size: int | tf.Tensor) -> tf.Tensor:
         """The zero state: (layers * 2, batch, units), each layer's h then c."""
         return tf.zeros((2 * self.layer_count, batch_size, self.units))
 
-    def run(self, inputs: tf.Tensor, state: tf.Tensor, training: bool = False):
+    def run(
+        self, inputs: tf.Tensor, state: tf.Tensor, training: bool = False
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         """Reads `inputs` (batch, time) from `state`; returns the logits and the final state."""
         x = self.embedding(inputs)  # (batch, time, embedding_size)
         final = []
@@ -222,7 +228,7 @@ class CharLSTM(keras.Model):
         # (batch, time, num_chars) and (layers * 2, batch, units)
         return self.dense(x), tf.stack(final)
 
-    def step(self, ids: tf.Tensor, state: tf.Tensor):
+    def step(self, ids: tf.Tensor, state: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Reads one character per row: (batch,) ids -> logits (batch, num_chars) and the state.
 
         The same math as `run` over one position, through the LSTM cells directly: the

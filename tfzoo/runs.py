@@ -207,7 +207,7 @@ class RunLogger(Callback):
         self.manager = tf.train.CheckpointManager(
             checkpoint, str(run_directory.path / CHECKPOINTS), max_to_keep=3
         )
-        self.writer = tf.summary.create_file_writer(str(run_directory.path / TENSORBOARD))
+        self._writer = None  # Opened on the first episode, so reading a run writes nothing.
         self._last_save = time.monotonic()
 
     def restore(self) -> bool:
@@ -235,7 +235,9 @@ class RunLogger(Callback):
     def on_episode_end(self, record: dict[str, Any], state: LoopState) -> None:
         """Logs the episode to TensorBoard and saves a checkpoint if one is due."""
         self.rows.append(record)
-        with self.writer.as_default(step=state.steps), np.errstate(over="ignore"):
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(self.run_directory.path / TENSORBOARD))
+        with self._writer.as_default(step=state.steps), np.errstate(over="ignore"):
             for name, value in record.items():
                 if name not in ("episode", "steps") and isinstance(value, (int, float)):
                     # float32 as TensorBoard keeps it: a diverged value shows as inf.
@@ -246,14 +248,16 @@ class RunLogger(Callback):
     def on_run_end(self, state: LoopState, interrupted: bool) -> None:
         """Saves the final checkpoint and closes the TensorBoard writer."""
         self.save()
-        self.writer.close()
+        if self._writer is not None:
+            self._writer.close()
 
     def save(self) -> None:
         """Saves a checkpoint, then progress.csv, holding Ctrl-C until both are written."""
         with interrupts_deferred():
             self.manager.save()
             self.run_directory.write_progress(self.rows)
-            self.writer.flush()
+            if self._writer is not None:
+                self._writer.flush()
         self._last_save = time.monotonic()
 
 

@@ -1,13 +1,14 @@
 """Characters as ids (`Vocabulary`) and text generation (`generate`); no models or training here.
 
 `generate` works with any agent that has a `vocabulary` and the two generation methods
-`start_generation` and `continue_generation` (see `CharRNNAgent` in `tfzoo.agents.char_rnn`):
-the agent turns characters into next-character logits, `generate` samples from them.
+`start_generation` and `sample` (see `CharRNNAgent` in `tfzoo.agents.char_rnn`): the agent
+draws characters from its model, `generate` checks the arguments, seeds and streams.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -64,8 +65,9 @@ class Vocabulary:
             more = f" and {len(unknown) - MAX_SHOWN} more" if len(unknown) > MAX_SHOWN else ""
             raise ConfigError(
                 f"The text holds {len(unknown)} character(s) never seen in training: {shown}"
-                f"{more}. The model knows only these {len(self)}: {self.characters!r}; "
-                f"remove or replace the others (e.g. lower-case the text)."
+                f"{more}. The model knows only these {len(self)}: {self.characters[:100]!r}"
+                f"{'...' if len(self) > 100 else ''}; remove or replace the others (e.g. "
+                f"lower-case the text)."
             )
         return ids.astype(np.int64)
 
@@ -111,7 +113,8 @@ def generate(
     Raises:
         ConfigError: A bad `length`, `temperature` or `seed`, or an unknown prompt character.
     """
-    _check_generation(prompt, length, temperature, seed)
+    _check_generation(prompt, length, seed)
+    check_temperature(temperature)
     carry = agent.start_generation(agent.vocabulary.encode(prompt))
     random = np.random.default_rng(seed)
     written: list[str] = []
@@ -140,17 +143,21 @@ def sample_index(logits: np.ndarray, temperature: float, uniform: float) -> int:
     return min(int(index), len(cumulative) - 1)
 
 
-def _check_generation(prompt: Any, length: Any, temperature: Any, seed: Any) -> None:
-    if not isinstance(prompt, str) or not prompt:
-        raise ConfigError(f"prompt={prompt!r}: give at least one character of text to continue.")
-    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-        raise ConfigError(f"length={length!r} is not a number of characters; pass an int >= 0.")
-    if (isinstance(temperature, bool) or not isinstance(temperature, int | float)
+def check_temperature(temperature: Any) -> None:
+    """Raises ConfigError unless `temperature` is a finite number > 0."""
+    if (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
             or not math.isfinite(temperature) or temperature <= 0):
         raise ConfigError(
             f"temperature={temperature!r} must be a number > 0 (the chapter uses 0.2, 0.5, 1.0 "
             f"and 1.2): logits are divided by it, so 0 or less has no meaning."
         )
+
+
+def _check_generation(prompt: Any, length: Any, seed: Any) -> None:
+    if not isinstance(prompt, str) or not prompt:
+        raise ConfigError(f"prompt={prompt!r}: give at least one character of text to continue.")
+    if isinstance(length, bool) or not isinstance(length, numbers.Integral) or length < 0:
+        raise ConfigError(f"length={length!r} is not a number of characters; pass an int >= 0.")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise ConfigError(f"seed={seed!r} is not a seed; pass a whole number >= 0, or None.")
 
