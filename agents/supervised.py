@@ -54,6 +54,9 @@ class SupervisedConfig:
     mean squared error for regression tasks."""
 
 
+EAGER_PREDICTIONS = 32  # Calls of the prediction function run eagerly before it is traced.
+
+
 class SupervisedAgent(Agent):
     """Fits `model` to the targets of a supervised task with `optimizer` and `loss`.
 
@@ -98,7 +101,9 @@ class SupervisedAgent(Agent):
         targets = tf.TensorSpec((None, *action_space.shape[1:]),
                                 tf.int64 if self.classify else tf.float32)
         self._inputs = inputs
-        self._predict = Compiled(self._predict_eagerly, [inputs])
+        # Training predicts ahead inside `learn`, so `_predict` serves only each episode's
+        # first batch and evaluation: eager calls first, traced only if it is called a lot.
+        self._predict = Compiled(self._predict_eagerly, [inputs], eager_calls=EAGER_PREDICTIONS)
         self._train_step_and_predict = Compiled(
             self._train_step_and_predict_eagerly, [inputs, targets, inputs]
         )

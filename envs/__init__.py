@@ -89,7 +89,8 @@ register(
     presets={
         "handbook": Preset(
             "The chapter's program: RNN (LSTMCell 256 unrolled over windows of 40, last "
-            "character only), Adam 1e-3, 1000 batches of 50 windows.",
+            "character only), Adam 1e-3, 1000 batches of 50 windows. Test: 2.42 nats "
+            "(3.49 bits) per character (chapter: 2.37 nats).",
             task={"window": 40, "batch_size": 50, "target": "last"},
             agent={"model": "chapter", "units": 256, "learning_rate": 1e-3},
             steps=1000,
@@ -98,7 +99,7 @@ register(
             "Tuned for test bits per character in under a quarter of an hour: CharLSTM "
             "(embedding 64, LSTM 512, dropout 0.25) predicting every position of windows of "
             "100 drawn from anywhere in the text, 1060 batches of 64, Adam 4e-3 with cosine "
-            "decay (about 12.5 minutes here).",
+            "decay. Test: 1.37 nats (1.97 bits) per character in 13 minutes here.",
             task={"window": 100, "batch_size": 64, "target": "all"},
             agent={"model": "lstm", "units": 512, "dropout": 0.25, "learning_rate": 4e-3,
                    "schedule": "cosine", "decay_steps": 1060},

@@ -33,3 +33,17 @@ def test_eager_mode_runs_the_python_function(eager):
     compiled(np.arange(3))
     compiled(np.arange(5))
     assert seen == [True, True]
+
+
+def test_eager_calls_run_first_and_the_function_is_traced_after_them():
+    seen = []
+
+    def record(inputs):
+        seen.append(tf.executing_eagerly())
+        return inputs * 3
+
+    compiled = Compiled(record, [tf.TensorSpec((None,), tf.int64)], eager_calls=2)
+    results = [compiled(np.arange(4)).numpy() for _ in range(4)]
+    for result in results:
+        np.testing.assert_array_equal(result, np.arange(4) * 3)
+    assert seen == [True, True, False] and compiled.traces == 1  # Traced once, on call 3.

@@ -26,6 +26,9 @@ class Compiled:
         input_signature: One `tf.TensorSpec` per argument; use None for the batch dimension
             so every batch size shares the one graph.
         jit_compile: Compile with XLA.
+        eager_calls: Run the first `eager_calls` calls eagerly and trace only after them,
+            so a function that is rarely called (for a big model, tracing can take longer
+            than dozens of eager calls) is never traced at all.
     """
 
     def __init__(
@@ -34,8 +37,10 @@ class Compiled:
         input_signature: Sequence[tf.TensorSpec],
         *,
         jit_compile: bool = False,
+        eager_calls: int = 0,
     ) -> None:
         self.input_signature = tuple(input_signature)
+        self._python_function, self._eager_calls_left = function, eager_calls
         self.function = tf.function(
             function, input_signature=self.input_signature, jit_compile=jit_compile
         )
@@ -49,6 +54,9 @@ class Compiled:
         ]
         if tf.config.functions_run_eagerly():
             return self.function(*tensors)
+        if self._eager_calls_left > 0:
+            self._eager_calls_left -= 1
+            return self._python_function(*tensors)
         if self._graph is None:
             self._graph = self.function.get_concrete_function()
         return self._graph(*tensors)
