@@ -56,7 +56,8 @@ class CharRNNAgent(SupervisedAgent):
 
     Args:
         model: A character model (`RNN` or `CharLSTM`), or a function returning one.
-        optimizer, loss, observation_space, action_space: As for `SupervisedAgent`.
+        optimizer, loss, observation_space, action_space, jit_predictions: As for
+            `SupervisedAgent`.
         vocabulary: The task's vocabulary.
     """
 
@@ -69,9 +70,10 @@ class CharRNNAgent(SupervisedAgent):
         observation_space: gymnasium.Space,
         action_space: gymnasium.Space,
         vocabulary: Vocabulary,
+        jit_predictions: bool = False,
     ) -> None:
         super().__init__(model, optimizer, loss, observation_space=observation_space,
-                         action_space=action_space)
+                         action_space=action_space, jit_predictions=jit_predictions)
         self.vocabulary = vocabulary
         self.vocabulary_characters = tf.Variable(vocabulary.characters, trainable=False)
         targets = tf.TensorSpec((None, *action_space.shape[1:]), tf.int64)
@@ -191,7 +193,7 @@ def build(task: gymnasium.Env, config: CharRNNConfig) -> CharRNNAgent:
         model_factory(config, len(vocabulary), every_position=bool(task.action_space.shape[1:])),
         make_optimizer(config), make_loss(config.loss, classify=True),
         observation_space=task.observation_space, action_space=task.action_space,
-        vocabulary=vocabulary,
+        vocabulary=vocabulary, jit_predictions=config.jit_predictions,
     )
 
 

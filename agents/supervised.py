@@ -53,6 +53,10 @@ class SupervisedConfig:
     """A Keras loss name; "auto" is cross-entropy on logits for classification tasks and
     mean squared error for regression tasks."""
 
+    jit_predictions: bool = False
+    """Compile the forward pass that predicts the next batch with XLA: faster for models of
+    many small operations (the chapter's unrolled RNN), after a compile of a second or two."""
+
 
 EAGER_PREDICTIONS = 32  # Calls of the prediction function run eagerly before it is traced.
 
@@ -65,8 +69,9 @@ class SupervisedAgent(Agent):
     compiled call, the forward pass for the next batch (`transition.next_observation`),
     with the weights just updated; the next `act` on that very batch returns those
     predictions without another call into TensorFlow. So each step costs one compiled call,
-    and the predictions are exactly what `act` would compute; the forward pass itself
-    remains, one more than in Keras's `fit`, which scores nothing before it learns.
+    and the predictions are what `act` would compute (the same weights and inputs; with
+    `jit_predictions`, up to XLA's float rounding); the forward pass itself remains, one
+    more than in Keras's `fit`, which scores nothing before it learns.
 
     Args:
         model: Maps a batch of observations to predictions (regression) or logits
@@ -76,6 +81,7 @@ class SupervisedAgent(Agent):
             seed when the layer is created.
         optimizer: A Keras optimizer.
         loss: A Keras loss, or any `(targets, outputs) -> loss` function.
+        jit_predictions: Compile the forward pass that predicts ahead with XLA.
         observation_space: The task's; an observation is a batch of inputs.
         action_space: The task's; integer actions (`MultiDiscrete`) mean classification,
             where actions are the argmax of the model's logits, and real ones (`Box`)
@@ -90,6 +96,7 @@ class SupervisedAgent(Agent):
         *,
         observation_space: gymnasium.spaces.Box,
         action_space: gymnasium.Space,
+        jit_predictions: bool = False,
     ) -> None:
         super().__init__()
         self.optimizer, self.loss = optimizer, loss
@@ -104,6 +111,8 @@ class SupervisedAgent(Agent):
         # Training predicts ahead inside `learn`, so `_predict` serves only each episode's
         # first batch and evaluation: eager calls first, traced only if it is called a lot.
         self._predict = Compiled(self._predict_eagerly, [inputs], eager_calls=EAGER_PREDICTIONS)
+        self._predict_ahead = (tf.function(self._predict_eagerly, jit_compile=True)
+                               if jit_predictions else self._predict_eagerly)
         self._train_step_and_predict = Compiled(
             self._train_step_and_predict_eagerly, [inputs, targets, inputs]
         )
@@ -171,7 +180,7 @@ class SupervisedAgent(Agent):
 
     def _train_step_and_predict_eagerly(self, inputs, targets, next_inputs):
         loss = self._train_step_eagerly(inputs, targets)
-        return loss, self._predict_eagerly(next_inputs)  # Reads the updated weights.
+        return loss, self._predict_ahead(next_inputs)  # Reads the updated weights.
 
 
 class _Lookahead:
@@ -205,6 +214,7 @@ def build(task: gymnasium.Env, config: SupervisedConfig) -> SupervisedAgent:
     return SupervisedAgent(
         model, make_optimizer(config), make_loss(config.loss, classify),
         observation_space=task.observation_space, action_space=task.action_space,
+        jit_predictions=config.jit_predictions,
     )
 
 

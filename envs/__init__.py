@@ -92,7 +92,8 @@ register(
             "character only), Adam 1e-3, 1000 batches of 50 windows. Test: 2.42 nats "
             "(3.49 bits) per character (chapter: 2.37 nats).",
             task={"window": 40, "batch_size": 50, "target": "last"},
-            agent={"model": "chapter", "units": 256, "learning_rate": 1e-3},
+            agent={"model": "chapter", "units": 256, "learning_rate": 1e-3,
+                   "jit_predictions": True},
             steps=1000,
         ),
         "default": Preset(
