@@ -73,10 +73,9 @@ class CharText(SupervisedTask):
         text = load_text(text_path if text_path is not None else "nietzsche", data_dir)
         text = text.lower() if lowercase else text
         self.vocabulary = Vocabulary.from_text(text)
-        self.window, self.target = _checked(window, target)
         if stride is None:
             stride = 1 if split == "train" else window
-        _check_stride(stride)
+        self.window, self.target = _checked(window, target, stride)
         ids = self.vocabulary.encode(text)  # (characters,)
         cut = int(len(ids) * TRAIN_SHARE)
         splits = {"train": ids[:cut], "test": ids[cut:]}
@@ -91,20 +90,17 @@ class CharText(SupervisedTask):
         )
 
 
-def _checked(window: int, target: str) -> tuple[int, str]:
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ConfigError(f"window={window!r} is not a window length; pass an int >= 1.")
+def _checked(window: int, target: str, stride: int) -> tuple[int, str]:
+    for name, value, what in (("window", window, "a window length"),
+                              ("stride", stride, "a number of characters")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name}={value!r} is not {what}; pass an int >= 1.")
     if target not in ("last", "all"):
         raise ConfigError(
             f"target={target!r} is not a kind of target; pass 'last' (the character after "
             f"each window, as in the chapter) or 'all' (after every position)."
         )
     return window, target
-
-
-def _check_stride(stride: int) -> None:
-    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
-        raise ConfigError(f"stride={stride!r} is not a number of characters; pass an int >= 1.")
 
 
 def _examples(ids: np.ndarray, window: int, stride: int, target: str, split: str, text_path):

@@ -92,7 +92,8 @@ def run_tfzoo(preset, seed, data_dir, directory) -> dict:
 def run_chapter(compiled, seed, data_dir) -> dict:
     """The chapter's program, ported to TF 2: random windows, a GradientTape step."""
     task = tfzoo.make("char-rnn", preset="handbook", data_dir=data_dir)
-    vocabulary, text = task.unwrapped.vocabulary, task.unwrapped.targets  # Train split ids.
+    # The next characters of the train split's windows: its text from the 41st character on.
+    vocabulary, text = task.unwrapped.vocabulary, task.unwrapped.targets
     keras.utils.set_random_seed(seed)
     model = RNN(len(vocabulary))
     optimizer = keras.optimizers.Adam(learning_rate=LEARNING_RATE)

@@ -231,3 +231,13 @@ def test_generate_refuses_a_run_that_does_not_write_text(tmp_path, capsys):
     capsys.readouterr()
     assert main(["generate", str(run_dir)]) == 2
     assert "takes char-rnn runs" in capsys.readouterr().err
+
+
+def test_a_run_records_data_paths_as_absolute_ones(pattern_file, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    summary = tfzoo.start_run(
+        "char-rnn", path="run", preset="handbook", steps=2, seed=0, progress=False,
+        task_overrides={"text_path": "pattern.txt", "window": 5}, agent_overrides={"units": 8},
+    )
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["task_kwargs"]["text_path"] == pattern_file and summary["steps"] == 2

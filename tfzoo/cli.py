@@ -103,7 +103,7 @@ def _add_generate_parser(commands: Any) -> None:
     )
     writing.add_argument("run_dir", metavar="DIR", help="a char-rnn run directory")
     writing.add_argument(
-        "--prompt", help="the text to continue (default: a random window of the test text)"
+        "--prompt", help="the text to continue (default: a random window of the text)"
     )
     writing.add_argument("--length", type=int, default=400, help="characters to write (400)")
     writing.add_argument(
@@ -144,9 +144,6 @@ def _train(arguments: argparse.Namespace) -> int:
         )
         if arguments.data_dir is not None:
             task_overrides["data_dir"] = arguments.data_dir
-        for key in ("data_dir", "text_path"):  # Recorded so the run resumes from anywhere.
-            if isinstance(task_overrides.get(key), str):
-                task_overrides[key] = os.path.abspath(os.path.expanduser(task_overrides[key]))
         summary = start_run(
             arguments.task, path=arguments.logdir, preset=arguments.preset, seed=arguments.seed,
             steps=arguments.steps, episodes=arguments.episodes,
@@ -173,12 +170,12 @@ def _generate(arguments: argparse.Namespace) -> int:
     import numpy as np
 
     from tfzoo.errors import ConfigError
-    from tfzoo.experiment import load_run, rebuild_evaluation_task
+    from tfzoo.experiment import load_run
     from tfzoo.text import check_temperature, generate
 
     for temperature in arguments.temperature:  # Before the slow part, so a typo fails fast.
         check_temperature(temperature)
-    _, agent, config = load_run(arguments.run_dir)
+    task, agent, config = load_run(arguments.run_dir)
     if not hasattr(agent, "start_generation"):
         raise ConfigError(
             f"The run in {arguments.run_dir} trained {config['task']!r}, whose agent does not "
@@ -186,8 +183,8 @@ def _generate(arguments: argparse.Namespace) -> int:
         )
     seed = secrets.randbelow(2**31) if arguments.seed is None else arguments.seed
     prompt = arguments.prompt
-    if prompt is None:  # As in the chapter: a random window of the text, here the test text.
-        windows = rebuild_evaluation_task(config).unwrapped.inputs
+    if prompt is None:  # As in the chapter: a random window of the (training) text.
+        windows = task.unwrapped.inputs
         prompt = agent.vocabulary.decode(
             windows[np.random.default_rng(seed).integers(len(windows))]
         )

@@ -16,6 +16,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,22 +92,11 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *, download: bool = Tr
         DataError: A file found is damaged (saying how), or MNIST is nowhere and cannot be
             downloaded (saying every place looked at and how to provide it).
     """
-    looked = []
-    for label, place in search_path(data_dir):
-        if place is None:
-            looked.append(f"{label} (not set)")
-            continue
-        found = _find_mnist(place)
-        if found is not None:
-            return _checked(found, _read_mnist(found))
-        looked.append(f"{label} {place} (no {MNIST.name} or IDX files)")
-    if download:
-        try:
-            path = fetch(MNIST, keras_cache_dir())
-        except (OSError, urllib.error.URLError) as error:
-            looked.append(f"the download from {MNIST.url} ({_reason(error)})")
-        else:
-            return _checked(path, _read_mnist(path))
+    found, looked = locate(
+        MNIST, _find_mnist, f"no {MNIST.name} or IDX files", data_dir, download
+    )
+    if found is not None:
+        return _checked(found, _read_mnist(found))
     raise DataError(
         f"MNIST was not found. Looked in: {'; '.join(looked)}. Put Keras's {MNIST.name} "
         f"(or the four IDX files, e.g. {IDX_FILES['x_train']}.gz) in a directory and pass "
@@ -133,24 +123,46 @@ def load_text(
     if str(name_or_path) not in TEXTS:
         return _read_text(Path(name_or_path).expanduser())
     remote = TEXTS[str(name_or_path)]
-    looked = []
-    for label, place in search_path(data_dir):
-        if place is None:
-            looked.append(f"{label} (not set)")
-        elif (place / remote.name).is_file():
-            return _read_text(place / remote.name)
-        else:
-            looked.append(f"{label} {place} (no {remote.name})")
-    if download:
-        try:
-            return _read_text(fetch(remote, keras_cache_dir()))
-        except (OSError, urllib.error.URLError) as error:
-            looked.append(f"the download from {remote.url} ({_reason(error)})")
+
+    def find(place: Path) -> Path | None:
+        return place / remote.name if (place / remote.name).is_file() else None
+
+    found, looked = locate(remote, find, f"no {remote.name}", data_dir, download)
+    if found is not None:
+        return _read_text(found)
     raise DataError(
         f"The text {name_or_path!r} was not found. Looked in: {'; '.join(looked)}. Put "
         f"{remote.name} in a directory and pass it as data_dir= (--data-dir DIR on the command "
         f"line) or set $TFZOO_DATA_DIR, or copy it into {keras_cache_dir()}."
     )
+
+
+def locate(
+    remote: RemoteFile, find: Callable[[Path], Path | None], missing: str,
+    data_dir: str | os.PathLike | None, download: bool,
+) -> tuple[Path | None, list[str]]:
+    """Where a dataset is: the first place of `search_path` that `find` accepts, else the
+    download of `remote` into the Keras cache (when `download`).
+
+    Returns:
+        The path found (None if nowhere), and every place looked at, for the error message
+        (`missing` says what a place lacked).
+    """
+    looked = []
+    for label, place in search_path(data_dir):
+        if place is None:
+            looked.append(f"{label} (not set)")
+            continue
+        found = find(place)
+        if found is not None:
+            return found, looked
+        looked.append(f"{label} {place} ({missing})")
+    if download:
+        try:
+            return fetch(remote, keras_cache_dir()), looked
+        except (OSError, urllib.error.URLError) as error:
+            looked.append(f"the download from {remote.url} ({_reason(error)})")
+    return None, looked
 
 
 def fetch(remote: RemoteFile, directory: str | os.PathLike) -> Path:

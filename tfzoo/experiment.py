@@ -24,6 +24,8 @@ from tfzoo.registration import config_fields, load, make, resolve_agent, spec
 from tfzoo.runs import RunDirectory, RunLogger
 from tfzoo.seeding import MAX_SEED, seed_everything
 
+PATH_SETTINGS = ("data_dir", "text_path")  # Task settings that are paths on this machine.
+
 
 def start_run(
     task_id: str,
@@ -61,7 +63,13 @@ def start_run(
     budget = _budget(task_id, preset, steps, episodes, max_seconds)
     seed = secrets.randbelow(2**31) if seed is None else _checked_seed(seed)
     seed_everything(seed)
-    task = make(task_id, preset=preset, **(task_overrides or {}))
+    task_overrides = {
+        # Absolute, as config.json records them, so the run resumes from any directory.
+        key: os.path.abspath(os.path.expanduser(value)) if key in PATH_SETTINGS
+        and isinstance(value, str) else value
+        for key, value in (task_overrides or {}).items()
+    }
+    task = make(task_id, preset=preset, **task_overrides)
     agent_spec, config = resolve_agent(task_id, preset, **(agent_overrides or {}))
     agent = load(agent_spec.entry_point)(task, config)
     task_kwargs = full_kwargs(load(spec(task_id).entry_point), task.unwrapped.spec.kwargs)
