@@ -15,3 +15,10 @@ register_agent(
     config="tfzoo.agents.char_rnn:CharRNNConfig",
     description="Learns a character model from a char-rnn task and writes text with it.",
 )
+
+register_agent(
+    "dqn",
+    entry_point="tfzoo.agents.dqn:build",
+    config="tfzoo.agents.dqn:DQNConfig",
+    description="Deep Q-learning for any environment with Box observations and Discrete actions.",
+)

@@ -8,8 +8,10 @@ and reports medians and ratios. Results print as a table and are written as JSON
     python scripts/benchmark.py mnist --data-dir ../shared/data --seeds 0 1 2
     python scripts/benchmark.py mnist --models mlp --runs handbook keras chapter
     python scripts/benchmark.py char-rnn --data-dir ../shared/data --seeds 0
+    python scripts/benchmark.py cartpole --runs default sb3 --seeds 0 1 2 3 4
 
-Sections: `mnist` (mnist-mlp and mnist-cnn, here) and `char-rnn` (in benchmark_char_rnn.py).
+Sections: `mnist` (mnist-mlp and mnist-cnn, here), `char-rnn` (in benchmark_char_rnn.py)
+and `cartpole` (in benchmark_cartpole.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from benchmark_cartpole import RUNS as CARTPOLE_RUNS
+from benchmark_cartpole import cartpole_section, print_cartpole_table
 from benchmark_char_rnn import RUNS as CHAR_RNN_RUNS
 from benchmark_char_rnn import char_rnn_section, print_char_rnn_table
 
@@ -202,6 +206,8 @@ SECTIONS = {  # name: (run, print the table, runs, default runs, default seeds)
     "mnist": (mnist_section, lambda results: print_table(results["summary"]), [*RUNS, *GROUPS],
               ["handbook", "keras", "chapter", "chapter-compiled", "default"], [0, 1, 2]),
     "char-rnn": (char_rnn_section, print_char_rnn_table, CHAR_RNN_RUNS, CHAR_RNN_RUNS, [0]),
+    "cartpole": (cartpole_section, print_cartpole_table, CARTPOLE_RUNS, CARTPOLE_RUNS,
+                 [0, 1, 2, 3, 4]),
 }
 
 
@@ -209,10 +215,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="tfzoo benchmarks")
     parser.add_argument("section", choices=sorted(SECTIONS))
     parser.add_argument("--data-dir", default=None, help="where the datasets are")
-    parser.add_argument("--seeds", type=int, nargs="+", help="default: 0 1 2 (char-rnn: 0)")
+    parser.add_argument("--seeds", type=int, nargs="+",
+                        help="default: 0 1 2 (char-rnn: 0, cartpole: 0 1 2 3 4)")
     parser.add_argument("--models", nargs="+", default=["mlp", "cnn"], choices=sorted(MODELS),
                         help="mnist only")
     parser.add_argument("--runs", nargs="+", help="rows to run (default: all of the section's)")
+    parser.add_argument("--chapter-seconds", type=float, default=300.0,
+                        help="cartpole: stop the chapter's eager program after this long")
     parser.add_argument("--output", default=None, help="default benchmark-results/SECTION.json")
     arguments = parser.parse_args()
     section, print_results, known_runs, default_runs, default_seeds = SECTIONS[arguments.section]

@@ -18,6 +18,10 @@ def test_every_registered_task_passes_check_env(task_id, preset):
         warnings.simplefilter("error")
         # Regression predictions are unbounded on purpose; Gymnasium merely remarks on it.
         warnings.filterwarnings("ignore", message=r".*Box action space m\w+ value is -?infinity")
+        # So are CartPole's velocities, in Gymnasium's own CartPole-v1.
+        if task_id == "cartpole-dqn":
+            warnings.filterwarnings(
+                "ignore", message=r".*Box observation space m\w+ value is -?infinity")
         check_env(task.unwrapped, skip_render_check=True)  # As Gymnasium advises.
 
 

@@ -48,6 +48,7 @@ import tfzoo.envs  # noqa: E402,F401  isort: skip
 if TYPE_CHECKING:
     from tfzoo.core import Agent, Task, Transition
     from tfzoo.data import load_mnist, load_text
+    from tfzoo.envs.legacy_gym import from_gym
     from tfzoo.experiment import evaluate_run, load_run, resume_run, start_run
     from tfzoo.loop import Callback, History, LoopState, evaluate, run, train
     from tfzoo.seeding import seed_everything
@@ -64,6 +65,7 @@ _LAZY = {
     "tfzoo.experiment": ["evaluate_run", "load_run", "resume_run", "start_run"],
     "tfzoo.data": ["load_mnist", "load_text"],
     "tfzoo.text": ["Vocabulary", "generate"],
+    "tfzoo.envs.legacy_gym": ["from_gym"],
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
@@ -71,7 +73,7 @@ __all__ = [
     "Agent", "AgentSpec", "Callback", "ConfigError", "History", "LoopState", "Preset",
     "RegistrationError", "RunDirectoryError", "SupervisedTask", "Task", "TaskSpec",
     "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError", "Vocabulary",
-    "agent_registry", "evaluate", "evaluate_run", "generate", "load_mnist", "load_run",
+    "agent_registry", "evaluate", "evaluate_run", "from_gym", "generate", "load_mnist", "load_run",
     "load_text", "make", "make_agent",
     "pprint_registry", "register", "register_agent", "registry", "resume_run", "run",
     "seed_everything", "spec", "start_run", "train",

@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("task", nargs="?", metavar="ID", help="a task id from `tfzoo list`")
     train.add_argument("--preset", help="the task's preset (default: its tuned default)")
+    train.add_argument(
+        "--agent", help="an agent to train instead of the task's own, e.g. dqn for a "
+        "Gymnasium id such as MountainCar-v0",
+    )
     train.add_argument("--seed", type=int, help="seed of everything (default: drawn, recorded)")
     budget = train.add_mutually_exclusive_group()
     budget.add_argument("--steps", type=int, help="training budget in steps")
@@ -90,9 +94,27 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument("run_dir", metavar="DIR", help="a run directory")
     evaluation.add_argument("--episodes", type=int, help="episodes (default: the task's)")
     evaluation.add_argument("--seed", type=int, help="seed (default: the run's)")
+    evaluation.add_argument("--best", action="store_true",
+                            help="evaluate the best policy seen during training")
     evaluation.set_defaults(command=_evaluate)
     _add_generate_parser(commands)
+    _add_play_parser(commands)
     return parser
+
+
+def _add_play_parser(commands: Any) -> None:
+    playing = commands.add_parser(
+        "play", help="watch a saved run's greedy policy: returns, and a GIF",
+        description="Run a saved run's greedy policy and print each episode's return; "
+        "with --record, also write the first episode as an animated GIF.",
+    )
+    playing.add_argument("run_dir", metavar="DIR", help="a run directory")
+    playing.add_argument("--episodes", type=int, default=1, help="episodes to play (1)")
+    playing.add_argument("--record", metavar="FILE.gif", help="write the first episode here")
+    playing.add_argument("--seed", type=int, help="seed of the episodes (default: drawn)")
+    playing.add_argument("--last", action="store_true",
+                         help="play the last checkpoint, not the best policy seen")
+    playing.set_defaults(command=_play)
 
 
 def _add_generate_parser(commands: Any) -> None:
@@ -140,7 +162,7 @@ def _train(arguments: argparse.Namespace) -> int:
         )
     else:
         task_overrides, agent_overrides = _split_overrides(
-            arguments.task, arguments.preset, arguments.set
+            arguments.task, arguments.preset, arguments.set, arguments.agent
         )
         if arguments.data_dir is not None:
             task_overrides["data_dir"] = arguments.data_dir
@@ -149,7 +171,7 @@ def _train(arguments: argparse.Namespace) -> int:
             steps=arguments.steps, episodes=arguments.episodes,
             max_seconds=arguments.max_seconds, task_overrides=task_overrides,
             agent_overrides=agent_overrides, checkpoint_seconds=arguments.checkpoint_seconds,
-            progress=not arguments.no_progress,
+            progress=not arguments.no_progress, agent=arguments.agent,
         )
     print(json.dumps(summary, indent=2))
     return 0
@@ -158,7 +180,8 @@ def _train(arguments: argparse.Namespace) -> int:
 def _evaluate(arguments: argparse.Namespace) -> int:
     from tfzoo.experiment import evaluate_run
 
-    score = evaluate_run(arguments.run_dir, episodes=arguments.episodes, seed=arguments.seed)
+    score = evaluate_run(arguments.run_dir, episodes=arguments.episodes, seed=arguments.seed,
+                         best=arguments.best)
     print(json.dumps({"run_dir": arguments.run_dir, "eval_return": score}, indent=2))
     return 0
 
@@ -204,17 +227,61 @@ def _generate(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _play(arguments: argparse.Namespace) -> int:
+    import secrets
+
+    from tfzoo.errors import ConfigError
+    from tfzoo.experiment import load_run, rebuild_evaluation_task
+    from tfzoo.runs import BestCheckpoint, RunDirectory
+    from tfzoo.watch import play, record
+
+    if arguments.episodes < 1:
+        raise ConfigError(f"--episodes {arguments.episodes}: play at least 1.")
+    has_best = BestCheckpoint(RunDirectory.open(arguments.run_dir)).read() is not None
+    best = has_best and not arguments.last
+    _, agent, config = load_run(arguments.run_dir, best=best)
+    seed = secrets.randbelow(2**31) if arguments.seed is None else arguments.seed
+    print(f"{config['task']}, {'best policy' if best else 'last checkpoint'}, seed {seed}")
+    returns = []
+    if arguments.record is not None:
+        task = _render_task(config, rebuild_evaluation_task)
+        episode_return, frames = record(agent, task, arguments.record, seed=seed)
+        print(f"episode 1: return {episode_return:g} ({frames} frames in {arguments.record})")
+        returns.append(episode_return)
+    remaining = arguments.episodes - len(returns)
+    if remaining:
+        task = rebuild_evaluation_task(config)
+        for number, value in enumerate(play(agent, task, episodes=remaining,
+                                            seed=seed + len(returns)), len(returns) + 1):
+            print(f"episode {number}: return {value:g}")
+            returns.append(value)
+    if len(returns) > 1:
+        print(f"mean return {sum(returns) / len(returns):g} over {len(returns)} episodes")
+    return 0
+
+
+def _render_task(config: dict[str, Any], rebuild: Any) -> Any:
+    """The run's evaluation task drawing frames, or a ConfigError if it cannot."""
+    from tfzoo.errors import ConfigError
+
+    try:
+        return rebuild(config, render_mode="rgb_array")
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"Task {config['task']!r} cannot draw frames to record ({error}).") \
+            from None
+
+
 def _run_flags(arguments: argparse.Namespace) -> dict[str, Any]:
     return {
         "ID": arguments.task, "--preset": arguments.preset, "--seed": arguments.seed is not None,
-        "--steps": arguments.steps, "--episodes": arguments.episodes,
+        "--agent": arguments.agent, "--steps": arguments.steps, "--episodes": arguments.episodes,
         "--max-seconds": arguments.max_seconds, "--set": arguments.set,
         "--logdir": arguments.logdir, "--data-dir": arguments.data_dir,
     }
 
 
 def _split_overrides(
-    task_id: str, preset: str | None, assignments: list[str]
+    task_id: str, preset: str | None, assignments: list[str], agent: str | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Sorts `--set key=value` into task and agent overrides by the names each accepts."""
     from tfzoo.config import parameter_hints, parse_assignment
@@ -222,7 +289,9 @@ def _split_overrides(
     from tfzoo.registration import agent_registry, agent_settings, load, spec
 
     task_keys = parameter_hints(load(spec(task_id).entry_point))
-    agent_name = agent_settings(task_id, preset)["agent"]
+    agent_name = agent or agent_settings(task_id, preset)["agent"]
+    if agent_name not in agent_registry:
+        raise unknown("agent", agent_name, agent_registry, "Those are all the agents.")
     agent_keys = parameter_hints(load(agent_registry[agent_name].config))
     task_overrides, agent_overrides = {}, {}
     for assignment in assignments:

@@ -44,7 +44,7 @@ class Compiled:
         self.function = tf.function(
             function, input_signature=self.input_signature, jit_compile=jit_compile
         )
-        self._graph = None
+        self._graph, self._captures = None, []
 
     def __call__(self, *arguments: Any) -> Any:
         """Runs the function on `arguments` (arrays or tensors matching the signature)."""
@@ -59,7 +59,18 @@ class Compiled:
             return self._python_function(*tensors)
         if self._graph is None:
             self._graph = self.function.get_concrete_function()
-        return self._graph(*tensors)
+            self._captures = self._graph.captured_inputs
+        for tensor, spec in zip(tensors, self.input_signature, strict=True):
+            if not spec.shape.is_compatible_with(tensor.shape):
+                raise ValueError(f"{self._python_function.__name__} takes {spec}, not shape "
+                                 f"{tensor.shape.as_list()}.")
+        # The concrete function's public call matches the arguments against its signature
+        # again (~0.1 ms, a third of a small network's act); they are already flat tensors
+        # of the signature's dtypes and shapes, so run the graph on them directly.
+        call_flat = getattr(self._graph, "_call_flat", None)
+        if call_flat is None:  # A TensorFlow version without it: the public call.
+            return self._graph(*tensors)
+        return call_flat(tensors, self._captures)
 
     @property
     def traces(self) -> int:

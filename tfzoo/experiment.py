@@ -7,8 +7,10 @@ themselves are `tfzoo.runs`' business and the loop is `tfzoo.loop`'s.
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
+import statistics
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,9 +21,10 @@ import gymnasium
 from tfzoo.config import full_kwargs
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
+from tfzoo.evaluation import PeriodicEvaluation
 from tfzoo.loop import Callback, LoopState, check_budget, evaluate, run
 from tfzoo.registration import config_fields, load, make, resolve_agent, spec
-from tfzoo.runs import RunDirectory, RunLogger
+from tfzoo.runs import BestCheckpoint, RunDirectory, RunLogger
 from tfzoo.seeding import MAX_SEED, seed_everything
 
 PATH_SETTINGS = ("data_dir", "text_path")  # Task settings that are paths on this machine.
@@ -41,8 +44,9 @@ def start_run(
     checkpoint_seconds: float = 60.0,
     progress: bool = True,
     callbacks: Sequence[Callback] = (),
+    agent: str | None = None,
 ) -> dict[str, Any]:
-    """Trains the task's default agent in a new run directory, evaluates it, returns the summary.
+    """Trains an agent in a new run directory, evaluates it, returns the summary.
 
     Args:
         task_id: A registered task id.
@@ -55,6 +59,8 @@ def start_run(
         checkpoint_seconds: Seconds between checkpoints (saved at episode ends).
         progress: Show a progress bar.
         callbacks: More `Callback`s for the loop, after the one that logs the run.
+        agent: An agent name from `tfzoo.agent_registry` to train instead of the task's
+            default agent (which alone takes the preset's agent settings).
 
     Raises:
         TfzooError: A bad id, preset, override or budget, or a directory already in use.
@@ -70,8 +76,11 @@ def start_run(
         for key, value in (task_overrides or {}).items()
     }
     task = make(task_id, preset=preset, **task_overrides)
-    agent_spec, config = resolve_agent(task_id, preset, **(agent_overrides or {}))
-    agent = load(agent_spec.entry_point)(task, config)
+    if agent is None or agent == spec(task_id).agent:
+        agent_spec, config = resolve_agent(task_id, preset, **(agent_overrides or {}))
+    else:
+        agent_spec, config = resolve_agent(agent, **(agent_overrides or {}))
+    learner = load(agent_spec.entry_point)(task, config)
     task_kwargs = full_kwargs(load(spec(task_id).entry_point), task.unwrapped.spec.kwargs)
     # Built before anything is written, so a bad setting fails before the run starts.
     eval_task = rebuild_evaluation_task(
@@ -87,9 +96,9 @@ def start_run(
         "checkpoint_seconds": checkpoint_seconds,
     }))
     state = LoopState()
-    logger = RunLogger(run_directory, agent, state, checkpoint_seconds)
+    logger = RunLogger(run_directory, learner, state, checkpoint_seconds)
     return _train_and_evaluate(
-        run_directory, task, eval_task, agent, state, logger, progress, callbacks
+        run_directory, task, eval_task, learner, state, logger, progress, callbacks
     )
 
 
@@ -115,14 +124,24 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
     return _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress)
 
 
-def load_run(path: str | os.PathLike) -> tuple[gymnasium.Env, Agent, dict[str, Any]]:
+def load_run(
+    path: str | os.PathLike, *, best: bool = False
+) -> tuple[gymnasium.Env, Agent, dict[str, Any]]:
     """Rebuilds a run's task and agent and restores the agent from the latest checkpoint.
+
+    Args:
+        path: The run directory.
+        best: Restore the best policy the run's periodic evaluations saw instead (for
+            tasks that evaluate during training, such as cartpole-dqn).
 
     Returns:
         (task, agent, config) where config is the run's config.json.
     """
     run_directory = RunDirectory.open(path)
     task, agent = _rebuild(run_directory)
+    if best:
+        BestCheckpoint(run_directory).restore(agent)
+        return task, agent, run_directory.config
     logger = RunLogger(run_directory, agent, LoopState())
     if not logger.restore():
         raise RunDirectoryError(
@@ -133,10 +152,14 @@ def load_run(path: str | os.PathLike) -> tuple[gymnasium.Env, Agent, dict[str, A
 
 
 def evaluate_run(
-    path: str | os.PathLike, *, episodes: int | None = None, seed: int | None = None
+    path: str | os.PathLike, *, episodes: int | None = None, seed: int | None = None,
+    best: bool = False,
 ) -> float:
-    """Re-evaluates a saved run as its training did at the end; returns the mean return."""
-    _, agent, config = load_run(path)
+    """Re-evaluates a saved run as its training did at the end; returns the mean return.
+
+    With `best`, evaluates the best policy its periodic evaluations saw instead.
+    """
+    _, agent, config = load_run(path, best=best)
     eval_task = rebuild_evaluation_task(config)
     return evaluate(
         agent, eval_task,
@@ -150,9 +173,8 @@ def _rebuild(run_directory: RunDirectory) -> tuple[gymnasium.Env, Agent]:
     seed_everything(config["seed"])
     try:
         task = make(config["task"], preset=config["preset"], **config["task_kwargs"])
-        agent_spec, agent_config = resolve_agent(
-            config["task"], config["preset"], **config["agent_config"]
-        )
+        # config.json records every field of the agent's config, and the agent's name.
+        agent_spec, agent_config = resolve_agent(config["agent"], **config["agent_config"])
     except (TfzooError, TypeError, ValueError) as error:
         raise RunDirectoryError(
             f"The run in {str(run_directory.path)!r} cannot be rebuilt from its config.json: "
@@ -197,11 +219,12 @@ def _as_json(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def rebuild_evaluation_task(config: Mapping[str, Any]) -> gymnasium.Env:
+def rebuild_evaluation_task(config: Mapping[str, Any], **overrides: Any) -> gymnasium.Env:
     """The task a run is evaluated on: its task as config.json describes it, with the task
-    spec's evaluation overrides (e.g. the test split)."""
+    spec's evaluation overrides (e.g. the test split), and then `overrides`."""
     evaluation = spec(config["task"]).evaluation
-    return make(config["task"], preset=config["preset"], **{**config["task_kwargs"], **evaluation})
+    settings = {**config["task_kwargs"], **evaluation, **overrides}
+    return make(config["task"], preset=config["preset"], **settings)
 
 
 def _train_and_evaluate(
@@ -209,18 +232,18 @@ def _train_and_evaluate(
 ):
     """Runs the loop to the budget, evaluates, writes and returns summary.json's contents."""
     config = run_directory.config
-    budget = config["budget"]
+    budget, task_spec = config["budget"], spec(config["task"])
+    best = BestCheckpoint(run_directory)
+    evaluations = _periodic_evaluation(task_spec, eval_task, config["seed"], best)
     try:
         run(
             agent, task, steps=budget["steps"], episodes=budget["episodes"],
-            seed=config["seed"], max_seconds=budget["max_seconds"], callbacks=[logger, *callbacks],
-            state=state, progress=progress,
+            seed=config["seed"], max_seconds=budget["max_seconds"],
+            callbacks=[*evaluations, logger, *callbacks], state=state, progress=progress,
         )
-        task_spec = spec(config["task"])
-        eval_return = evaluate(
-            agent, eval_task, episodes=task_spec.eval_episodes, seed=config["seed"]
-        )
+        eval_returns = _evaluation_returns(agent, eval_task, task_spec, config["seed"])
         eval_metrics = agent.evaluation_metrics(eval_task)
+        best_metrics = _evaluate_best(best, agent, eval_task, task_spec, config["seed"])
     except KeyboardInterrupt:
         raise RunInterrupted(run_directory.path) from None
     rows = logger.rows
@@ -229,12 +252,45 @@ def _train_and_evaluate(
         "seed": config["seed"], "steps": state.steps, "episodes": state.episodes,
         "wall_seconds": round(state.seconds, 3),
         "train_return": float(rows[-1]["return"]) if rows else None,
-        "eval_return": eval_return, "eval_episodes": task_spec.eval_episodes,
+        "eval_return": statistics.mean(eval_returns), "eval_episodes": len(eval_returns),
+        **({"eval_return_std": statistics.pstdev(eval_returns)} if len(eval_returns) > 1 else {}),
         **{f"eval_{name}": value for name, value in eval_metrics.items()},
+        **best_metrics,
         "stopped_by": _stop_reason(state, budget), "run_dir": str(run_directory.path),
     }
     run_directory.write_summary(summary)
     return summary
+
+
+def _periodic_evaluation(task_spec, eval_task, seed, best) -> list[Callback]:
+    """The callback that evaluates during training and saves each new best, if the task asks."""
+    if task_spec.eval_interval is None:
+        return []
+    saved = best.read()  # When resuming: the best so far, to beat.
+    return [PeriodicEvaluation(
+        eval_task, every_steps=task_spec.eval_interval,
+        episodes=task_spec.eval_interval_episodes, seed=seed, on_best=best.save,
+        best_return=-math.inf if saved is None else saved["eval_return"],
+    )]
+
+
+def _evaluate_best(best, agent, eval_task, task_spec, seed) -> dict[str, Any]:
+    """The best policy's figures for summary.json (restored into `agent`), or none."""
+    if best.read() is None:
+        return {}
+    saved = best.restore(agent)
+    returns = _evaluation_returns(agent, eval_task, task_spec, seed)
+    return {
+        "best_eval_return": statistics.mean(returns),
+        "best_eval_return_std": statistics.pstdev(returns),
+        "best_steps": saved["steps"], "best_periodic_return": saved["eval_return"],
+    }
+
+
+def _evaluation_returns(agent, eval_task, task_spec, seed) -> list[float]:
+    """The returns of the final evaluation's episodes (greedy, no learning)."""
+    return run(agent, eval_task, episodes=task_spec.eval_episodes, seed=seed, learn=False,
+               explore=False, progress=False, seed_globals=False).returns
 
 
 def _stop_reason(state: LoopState, budget: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ import gymnasium
 from gymnasium.envs.registration import EnvSpec
 
 from tfzoo.config import build_config, check_overrides
-from tfzoo.errors import ConfigError, RegistrationError, unknown
+from tfzoo.errors import ConfigError, RegistrationError, did_you_mean, unknown
 
 if TYPE_CHECKING:
     from tfzoo.core import Agent
@@ -64,6 +64,10 @@ class TaskSpec:
     evaluation: Mapping[str, Any] = field(default_factory=dict)
     """Task overrides for evaluation, e.g. {"split": "test"}."""
     eval_episodes: int = 1
+    eval_interval: int | None = None
+    """Steps between greedy evaluations during training whose best policy a run keeps."""
+    eval_interval_episodes: int = 10
+    """Episodes of each of those evaluations."""
     max_episode_steps: int | None = None
     reward_threshold: float | None = None
 
@@ -103,6 +107,8 @@ def register(
     agent_kwargs: Mapping[str, Any] | None = None,
     evaluation: Mapping[str, Any] | None = None,
     eval_episodes: int = 1,
+    eval_interval: int | None = None,
+    eval_interval_episodes: int = 10,
     max_episode_steps: int | None = None,
     reward_threshold: float | None = None,
     **kwargs: Any,
@@ -120,6 +126,9 @@ def register(
         agent_kwargs: Agent config fields common to every preset.
         evaluation: Task overrides used by the CLI when it evaluates, e.g. {"split": "test"}.
         eval_episodes: How many episodes the CLI evaluates.
+        eval_interval: Run directories evaluate the agent greedily every this many
+            training steps, with `eval_interval_episodes` episodes, and keep the best policy.
+        eval_interval_episodes: Episodes of each of those evaluations.
         max_episode_steps: Wrap the task in `gymnasium.wrappers.TimeLimit` with this limit.
         reward_threshold: The return at which the task counts as solved.
         **kwargs: Task constructor arguments common to every preset.
@@ -144,6 +153,7 @@ def register(
         kwargs=MappingProxyType(dict(kwargs)),
         agent_kwargs=MappingProxyType(dict(agent_kwargs or {})),
         evaluation=MappingProxyType(dict(evaluation or {})), eval_episodes=eval_episodes,
+        eval_interval=eval_interval, eval_interval_episodes=eval_interval_episodes,
         max_episode_steps=max_episode_steps, reward_threshold=reward_threshold,
     )
     return registry[id]
@@ -178,10 +188,32 @@ def register_agent(
 
 
 def spec(id: str) -> TaskSpec:
-    """Returns the `TaskSpec` registered as `id`; raises `UnknownNameError` with suggestions."""
-    if id not in registry:
-        raise unknown("task", id, registry, HOW_TO_LIST_TASKS)
-    return registry[id]
+    """Returns the `TaskSpec` registered as `id`; raises `UnknownNameError` with suggestions.
+
+    An id that tfzoo does not register but Gymnasium does (e.g. "MountainCar-v0") gets a
+    spec too: Gymnasium's environment as it is, the "dqn" agent, and no training budget.
+    """
+    if id in registry:
+        return registry[id]
+    if id in gymnasium.registry:
+        return gymnasium_task_spec(id)
+    among_gymnasium = did_you_mean(id, gymnasium.registry).replace(" Did you", "; did you")
+    raise unknown("task", id, registry, f"{HOW_TO_LIST_TASKS} Gymnasium's ids work too"
+                  f"{among_gymnasium or '.'}")
+
+
+def gymnasium_task_spec(id: str) -> TaskSpec:
+    """The `TaskSpec` of a Gymnasium environment that tfzoo does not register itself."""
+
+    def make_environment(**kwargs: Any) -> gymnasium.Env:
+        return gymnasium.make(id, **kwargs)
+
+    return TaskSpec(
+        id=id, entry_point=make_environment, agent="dqn",
+        description=f"Gymnasium's {id}.",
+        presets={"default": Preset("Gymnasium's settings; give a budget (--steps N).")},
+        eval_episodes=10, reward_threshold=gymnasium.spec(id).reward_threshold,
+    )
 
 
 def make(id: str, *, preset: str | None = None, **overrides: Any) -> gymnasium.Env:
@@ -200,6 +232,8 @@ def make(id: str, *, preset: str | None = None, **overrides: Any) -> gymnasium.E
     settings = {**task_spec.kwargs, **task_spec.preset(preset).task, **overrides}
     kwargs = check_overrides(entry, settings, f"task {id!r}")
     task = entry(**kwargs)
+    if id not in registry:
+        return task  # A Gymnasium environment, with Gymnasium's own spec.
     task.unwrapped.spec = EnvSpec(
         id=id, entry_point=task_spec.entry_point, kwargs=kwargs,
         max_episode_steps=task_spec.max_episode_steps,
@@ -240,8 +274,8 @@ def resolve_agent(
 
 def agent_settings(name: str, preset: str | None = None) -> dict[str, Any]:
     """Returns {"agent": agent name, **config fields} that `make_agent(name, preset=...)` uses."""
-    if name in registry:
-        task_spec = registry[name]
+    if name in registry or (name not in agent_registry and name in gymnasium.registry):
+        task_spec = spec(name)
         if task_spec.agent not in agent_registry:
             raise unknown(
                 "agent", task_spec.agent, agent_registry, HOW_TO_LIST_AGENTS,

@@ -2,9 +2,10 @@
 
 A run directory holds `config.json` (everything needed to rebuild the run), `progress.csv`
 (one row per episode), TensorBoard events under `tensorboard/`, checkpoints under
-`checkpoints/` (agent, optimizer, loop counters, random states) and, once finished,
-`summary.json`. Every JSON and CSV file is replaced atomically, so a crash or Ctrl-C
-never leaves one half-written. This module does files; the loop itself is `tfzoo.loop`.
+`checkpoints/` (agent, optimizer, loop counters, random states), for tasks evaluated during
+training the best policy under `best/`, and, once finished, `summary.json`. Every JSON and
+CSV file is replaced atomically, so a crash or Ctrl-C never leaves one half-written. This
+module does files; the loop itself is `tfzoo.loop`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from tfzoo.errors import ConfigError, RunDirectoryError
 from tfzoo.loop import Callback, LoopState, check_budget
 
 CONFIG, PROGRESS, SUMMARY = "config.json", "progress.csv", "summary.json"
-CHECKPOINTS, TENSORBOARD = "checkpoints", "tensorboard"
+CHECKPOINTS, TENSORBOARD, BEST = "checkpoints", "tensorboard", "best"
 FORMAT_VERSION = 1
 BASE_COLUMNS = ["episode", "steps", "return", "length", "terminated", "truncated", "seconds"]
 REQUIRED_CONFIG = {
@@ -259,6 +260,47 @@ class RunLogger(Callback):
             if self._writer is not None:
                 self._writer.flush()
         self._last_save = time.monotonic()
+
+
+class BestCheckpoint:
+    """The best policy a run's periodic evaluations saw: `best/ckpt-<steps>` and `best/best.json`.
+
+    Each new best is written beside the old one, then best.json is replaced (atomically) to
+    point at it, then the old one is removed: a crash at any moment leaves best.json naming
+    a complete checkpoint.
+    """
+
+    def __init__(self, run_directory: RunDirectory) -> None:
+        self.directory = run_directory.path / BEST
+        self.pointer = self.directory / "best.json"
+
+    def read(self) -> dict[str, Any] | None:
+        """best.json ({"eval_return", "steps", "checkpoint"}), or None before the first best."""
+        return _read_json(self.pointer) if self.pointer.exists() else None
+
+    def save(self, agent: Agent, eval_return: float, state: LoopState) -> None:
+        """Saves `agent` as the new best, holding Ctrl-C until it is written."""
+        with interrupts_deferred():
+            self.directory.mkdir(exist_ok=True)
+            name = f"ckpt-{state.steps}"
+            agent.save(self.directory / name)
+            write_json(self.pointer, {"eval_return": eval_return, "steps": state.steps,
+                                      "checkpoint": name})
+            for path in self.directory.glob("ckpt-*"):
+                if not path.name.startswith(f"{name}."):
+                    path.unlink()
+
+    def restore(self, agent: Agent) -> dict[str, Any]:
+        """Restores the best policy into `agent`; returns best.json's contents."""
+        best = self.read()
+        if best is None:
+            raise RunDirectoryError(
+                f"The run in {str(self.directory.parent)!r} has no best policy: its task does "
+                f"not evaluate during training, or no evaluation has run yet. Use its last "
+                f"checkpoint instead."
+            )
+        agent.restore(self.directory / best["checkpoint"])
+        return best
 
 
 def _config_problem(config: dict[str, Any]) -> str | None:

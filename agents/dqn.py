@@ -1,0 +1,458 @@
+"""Deep Q-learning (DQN) for any Gymnasium environment with `Box` observations, `Discrete` actions.
+
+Read top to bottom: the Q-network, the replay buffer, the exploration schedule, the TD
+target, the config, then the agent. The agent learns off-policy from a NumPy ring buffer;
+acting and the update run compiled with `tf.function`. It does not handle image
+observations specially (no frame stacking) or continuous actions.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import gymnasium
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfzoo.compiled import Compiled
+from tfzoo.core import Agent, Transition
+from tfzoo.errors import ConfigError, TrainingDivergedError
+
+# The Q-network -----------------------------------------------------------------------------
+
+
+class QNetwork(keras.Model):
+    """Maps observations to one Q-value per action: Dense layers with ReLU, then a linear one.
+
+    The chapter's network is `QNetwork(hidden_sizes=(24, 24), num_actions=2)`.
+    """
+
+    def __init__(self, hidden_sizes: tuple[int, ...], num_actions: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.flatten = keras.layers.Flatten()
+        self.hidden = [keras.layers.Dense(size, activation="relu") for size in hidden_sizes]
+        self.q_values = keras.layers.Dense(num_actions)
+
+    def call(self, observations: tf.Tensor) -> tf.Tensor:
+        """(batch, *observation shape) -> (batch, num_actions)."""
+        x = self.flatten(observations)
+        for layer in self.hidden:
+            x = layer(x)
+        return self.q_values(x)
+
+
+# The replay buffer -------------------------------------------------------------------------
+
+
+class ReplayBuffer:
+    """A ring buffer of transitions in preallocated NumPy arrays; the oldest is overwritten.
+
+    Each entry is (observation, action, reward, next observation, `ends`), where `ends` is
+    1.0 when no value may be bootstrapped past the transition (the episode terminated).
+
+    Args:
+        capacity: How many transitions it holds.
+        observation_shape: The shape of one observation.
+    """
+
+    FIELDS = ("observations", "actions", "rewards", "next_observations", "ends")
+
+    def __init__(self, capacity: int, observation_shape: tuple[int, ...]) -> None:
+        self.capacity, self.size, self.position = capacity, 0, 0
+        self.observations = np.zeros((capacity, *observation_shape), np.float32)
+        self.actions = np.zeros(capacity, np.int64)
+        self.rewards = np.zeros(capacity, np.float32)
+        self.next_observations = np.zeros((capacity, *observation_shape), np.float32)
+        self.ends = np.zeros(capacity, np.float32)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, observation: Any, action: int, reward: float, next_observation: Any,
+            ends: bool) -> None:
+        """Stores one transition, overwriting the oldest once the buffer is full."""
+        i = self.position
+        self.observations[i], self.actions[i], self.rewards[i] = observation, action, reward
+        self.next_observations[i], self.ends[i] = next_observation, ends
+        self.position = (i + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def sample(self, generator: np.random.Generator, batch_size: int,
+               batches: int = 1) -> tuple[np.ndarray, ...]:
+        """Draws `batches` batches uniformly, with replacement, from what is stored.
+
+        Returns:
+            One array per field of `FIELDS`, each shaped (batches, batch_size, ...).
+        """
+        if self.size == 0:
+            raise ValueError("The replay buffer is empty; add transitions before sampling.")
+        indices = generator.integers(0, self.size, size=(batches, batch_size))
+        return tuple(getattr(self, name)[indices] for name in self.FIELDS)
+
+    def to_bytes(self) -> bytes:
+        """The stored transitions and the write position, as an `.npz` file's bytes."""
+        buffer = io.BytesIO()
+        stored = {name: getattr(self, name)[: self.size] for name in self.FIELDS}
+        np.savez(buffer, position=self.position, **stored)
+        return buffer.getvalue()
+
+    def load_bytes(self, data: bytes) -> None:
+        """Puts back what `to_bytes` wrote (into a buffer of at least the same capacity)."""
+        with np.load(io.BytesIO(data)) as saved:
+            self.size = len(saved["actions"])
+            if self.size > self.capacity:
+                raise ValueError(f"The saved replay holds {self.size} transitions, more than "
+                                 f"this buffer's capacity {self.capacity}.")
+            for name in self.FIELDS:
+                getattr(self, name)[: self.size] = saved[name]
+            self.position = int(saved["position"]) % self.capacity
+
+
+# The exploration schedule ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinearSchedule:
+    """A value that moves linearly from `start` to `end` over `duration` units, then stays.
+
+    The chapter's epsilon, `max(1 - episode / 100, 0.01)`, is
+    `LinearSchedule(1.0, 0.01, duration=99)` counted in episodes.
+    """
+
+    start: float
+    end: float
+    duration: int
+
+    def __call__(self, t: int) -> float:
+        if t >= self.duration:
+            return self.end
+        return self.start + (self.end - self.start) * t / self.duration
+
+
+# The TD target -----------------------------------------------------------------------------
+
+
+def td_targets(rewards: tf.Tensor, ends: tf.Tensor, next_q_target: tf.Tensor, gamma: float,
+               next_q_online: tf.Tensor | None = None) -> tf.Tensor:
+    """The one-step targets `r + gamma * (1 - ends) * Q'(s', a*)`, shape (batch,).
+
+    Args:
+        rewards, ends: (batch,); `ends` is 1 where the episode terminated (no bootstrap).
+        next_q_target: (batch, actions), the target network's values of the next observations.
+        gamma: The discount.
+        next_q_online: (batch, actions), the online network's values of the next
+            observations: with them `a*` is their argmax (Double DQN); without, `a*` is the
+            target network's own argmax.
+    """
+    if next_q_online is None:
+        next_values = tf.reduce_max(next_q_target, axis=1)
+    else:
+        best_actions = tf.argmax(next_q_online, axis=1)
+        next_values = tf.gather(next_q_target, best_actions, axis=1, batch_dims=1)
+    return rewards + gamma * (1.0 - ends) * next_values
+
+
+# The config --------------------------------------------------------------------------------
+
+
+@dataclass
+class DQNConfig:
+    """Settings of `DQNAgent`, as `make_agent` and `--set` take them."""
+
+    hidden_sizes: tuple[int, ...] = (256, 256)
+    """Widths of the Q-network's hidden layers (the chapter's: (24, 24))."""
+
+    learning_rate: float = 1e-3
+    """Adam's learning rate."""
+
+    gamma: float = 0.99
+    """The discount of future rewards (the chapter's: 1.0)."""
+
+    batch_size: int = 64
+    """Transitions per gradient step."""
+
+    buffer_size: int = 100_000
+    """Transitions the replay buffer holds before the oldest are overwritten."""
+
+    learning_starts: int = 1000
+    """Environment steps taken (exploring) before the first gradient step."""
+
+    train_freq: int = 1
+    """Learn every `train_freq` environment steps..."""
+
+    gradient_steps: int = 1
+    """...taking this many gradient steps, each on a new batch."""
+
+    target_update_interval: int = 500
+    """Gradient steps between updates of the target network; 0 means no target network:
+    the targets come from the network being trained, as in the chapter."""
+
+    tau: float = 1.0
+    """How far each update moves the target network toward the trained one: 1.0 copies it,
+    smaller values are Polyak averaging (e.g. 0.005 with an interval of 1)."""
+
+    double_dqn: bool = True
+    """Pick the next action with the trained network and value it with the target network
+    (Double DQN), instead of taking the target network's maximum."""
+
+    loss: Literal["huber", "mse"] = "huber"
+    """The TD loss: Huber (delta 1) or mean squared error (the chapter's)."""
+
+    max_grad_norm: float | None = 10.0
+    """Clip the gradients' global norm to this; None does not clip."""
+
+    exploration_start: float = 1.0
+    """Epsilon, the probability of a random action, at the start."""
+
+    exploration_end: float = 0.05
+    """Epsilon after `exploration_duration`."""
+
+    exploration_duration: int = 10_000
+    """Steps (or episodes, see `exploration_unit`) over which epsilon falls linearly."""
+
+    exploration_unit: Literal["steps", "episodes"] = "steps"
+    """What `exploration_duration` counts: environment steps, or finished episodes."""
+
+    bootstrap_truncated: bool = True
+    """Bootstrap past a time limit (`truncated`), as is correct. False treats it like a
+    termination, as the chapter had to: the old gym API could not tell them apart."""
+
+    save_replay: bool = False
+    """Also put the replay buffer in checkpoints, so a resumed run continues exactly."""
+
+
+# The agent ---------------------------------------------------------------------------------
+
+
+class DQNAgent(Agent):
+    """Learns Q-values off-policy from replayed transitions; acts epsilon-greedily.
+
+    Args:
+        config: The settings.
+        observation_space: A `Box`; observations are stored as float32.
+        action_space: A `Discrete`.
+    """
+
+    def __init__(self, config: DQNConfig, observation_space: gymnasium.Space,
+                 action_space: gymnasium.Space) -> None:
+        super().__init__()
+        check_spaces(observation_space, action_space)
+        check_config(config)
+        self.config = config
+        self.num_actions, self.first_action = int(action_space.n), int(action_space.start)
+        self.observation_shape = tuple(observation_space.shape)
+        self.exploration = LinearSchedule(
+            config.exploration_start, config.exploration_end, config.exploration_duration
+        )
+        self.replay_buffer = ReplayBuffer(config.buffer_size, self.observation_shape)
+        self.optimizer = keras.optimizers.Adam(
+            config.learning_rate, global_clipnorm=config.max_grad_norm
+        )
+        self.loss = (keras.losses.Huber() if config.loss == "huber"
+                     else keras.losses.MeanSquaredError())
+        self.q_network: QNetwork | None = None  # Built by `build`, after seeding.
+        self.target_network: QNetwork | None = None
+        self.progress = _Progress()
+        if config.save_replay:
+            self.saved_replay = _SavedReplay(self.replay_buffer)
+        observations = tf.TensorSpec((None, *self.observation_shape), tf.float32)
+        batches = tf.TensorSpec((None, None, *self.observation_shape), tf.float32)
+        vectors = tf.TensorSpec((None, None), tf.float32)
+        self._greedy = Compiled(self._greedy_eagerly, [observations])
+        self._update = Compiled(self._update_eagerly, jit_compile=True, input_signature=[
+            batches, tf.TensorSpec((None, None), tf.int64), vectors, batches, vectors
+        ])
+
+    @property
+    def epsilon(self) -> float:
+        """The current probability of a random action while exploring."""
+        unit = self.config.exploration_unit
+        return self.exploration(self.progress.steps if unit == "steps" else self.progress.episodes)
+
+    def act(self, observation: Any, *, explore: bool = True) -> int:
+        """An action for one observation: random with probability epsilon when exploring,
+        else the one of highest Q-value."""
+        self.build()
+        generator = self.progress.generator
+        if explore and generator.random() < self.epsilon:
+            return self.first_action + int(generator.integers(self.num_actions))
+        batch = np.asarray(observation, np.float32)[None]  # (1, *observation shape)
+        return self.first_action + int(self._greedy(batch).numpy()[0])
+
+    def learn(self, transition: Transition) -> dict[str, float]:
+        """Stores the transition; every `train_freq` steps takes `gradient_steps` steps."""
+        self.build()
+        config, progress = self.config, self.progress
+        ends = transition.terminated or (transition.truncated and not config.bootstrap_truncated)
+        self.replay_buffer.add(
+            transition.observation, int(transition.action) - self.first_action,
+            transition.reward, transition.next_observation, ends,
+        )
+        progress.steps += 1
+        progress.episodes += bool(transition.terminated or transition.truncated)
+        if (progress.steps < config.learning_starts or len(self.replay_buffer) < config.batch_size
+                or progress.steps % config.train_freq):
+            return {}
+        batches = self.replay_buffer.sample(
+            progress.generator, config.batch_size, config.gradient_steps
+        )
+        loss, mean_q = (float(value) for value in self._update(*batches))
+        if not math.isfinite(loss):
+            raise TrainingDivergedError(
+                f"Training diverged: the TD loss became {loss} after {progress.steps} steps. "
+                f"Lower learning_rate (now {config.learning_rate:g}), use loss='huber', set "
+                f"max_grad_norm, or a gamma below 1 (now {config.gamma:g})."
+            )
+        return {"loss": loss, "q": mean_q, "epsilon": self.epsilon}
+
+    def build(self) -> None:
+        """Creates the networks, the optimizer's variables and the random generator, once.
+
+        Called by the first `act` or `learn` (after `train(seed=...)` has seeded Keras and
+        NumPy, so the initial weights and the exploration follow the seed) and before a restore.
+        """
+        if self.q_network is not None:
+            return
+        hidden_sizes = tuple(self.config.hidden_sizes)
+        self.q_network = QNetwork(hidden_sizes, self.num_actions)
+        self.q_network(tf.zeros((1, *self.observation_shape)))
+        if self.config.target_update_interval > 0:
+            self.target_network = QNetwork(hidden_sizes, self.num_actions)
+            self.target_network(tf.zeros((1, *self.observation_shape)))
+            self.target_network.set_weights(self.q_network.get_weights())
+        self.optimizer.build(self.q_network.trainable_variables)
+        # A checkpoint does not see layers that a Keras model keeps in a list (the hidden
+        # ones here): listing every variable makes checkpoints hold the target network too.
+        self._network_variables = [*self.q_network.variables,
+                                   *(self.target_network.variables if self.target_network else [])]
+        self.progress.generator = np.random.default_rng(np.random.randint(2**31 - 1))
+
+    def _greedy_eagerly(self, observations: tf.Tensor) -> tf.Tensor:
+        return tf.argmax(self.q_network(observations), axis=-1)  # (batch,)
+
+    def _update_eagerly(self, observations, actions, rewards, next_observations, ends):
+        """Gradient steps on each of the given batches in turn; returns the mean loss and Q.
+
+        Every argument has a leading (gradient steps, batch) shape.
+        """
+        steps = tf.shape(actions)[0]
+        total_loss, total_q = tf.constant(0.0), tf.constant(0.0)
+        for i in tf.range(steps):
+            loss, mean_q = self._gradient_step(
+                observations[i], actions[i], rewards[i], next_observations[i], ends[i]
+            )
+            total_loss, total_q = total_loss + loss, total_q + mean_q
+        count = tf.cast(steps, tf.float32)
+        return total_loss / count, total_q / count
+
+    def _gradient_step(self, observations, actions, rewards, next_observations, ends):
+        config = self.config
+        target_network = self.target_network or self.q_network
+        next_q_online = self.q_network(next_observations) if config.double_dqn else None
+        targets = td_targets(  # (batch,)
+            rewards, ends, target_network(next_observations), config.gamma, next_q_online
+        )
+        variables = self.q_network.trainable_variables
+        with tf.GradientTape() as tape:
+            q_values = self.q_network(observations)  # (batch, actions)
+            chosen = tf.gather(q_values, actions, axis=1, batch_dims=1)  # (batch,)
+            loss = self.loss(tf.stop_gradient(targets), chosen)
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        if self.target_network is not None:
+            if self.optimizer.iterations % config.target_update_interval == 0:
+                self._update_target()
+        return loss, tf.reduce_mean(chosen)
+
+    def _update_target(self) -> None:
+        tau = self.config.tau
+        for target, online in zip(self.target_network.variables, self.q_network.variables,
+                                  strict=True):
+            target.assign(tau * online + (1.0 - tau) * target)
+
+
+class _Progress(tf.train.experimental.PythonState):
+    """The agent's counters and random generator, kept in its checkpoints (as JSON)."""
+
+    def __init__(self) -> None:
+        self.steps, self.episodes = 0, 0
+        self.generator = np.random.default_rng(0)  # Replaced, from the seed, by `build`.
+
+    def serialize(self) -> str:
+        return json.dumps({"steps": self.steps, "episodes": self.episodes,
+                           "generator": self.generator.bit_generator.state})
+
+    def deserialize(self, string: bytes | str) -> None:
+        saved = json.loads(string)
+        self.steps, self.episodes = saved["steps"], saved["episodes"]
+        self.generator = np.random.Generator(np.random.PCG64())
+        self.generator.bit_generator.state = saved["generator"]
+
+
+class _SavedReplay(tf.train.experimental.PythonState):
+    """The replay buffer in a checkpoint, as `.npz` bytes (with `save_replay=True`)."""
+
+    def __init__(self, buffer: ReplayBuffer) -> None:
+        self.buffer = buffer
+
+    def serialize(self) -> bytes:
+        return self.buffer.to_bytes()
+
+    def deserialize(self, string: bytes) -> None:
+        self.buffer.load_bytes(string)
+
+
+# Checks and the registry's entry point -----------------------------------------------------
+
+
+def check_spaces(observation_space: gymnasium.Space, action_space: gymnasium.Space) -> None:
+    """Raises ConfigError unless the observations are a `Box` and the actions `Discrete`."""
+    problems = []
+    if not isinstance(observation_space, gymnasium.spaces.Box):
+        problems.append(
+            f"its observation space is {observation_space}, not a Box: wrap the environment "
+            f"in gymnasium.wrappers.FlattenObservation (Discrete becomes one-hot, Dict and "
+            f"Tuple a flat vector)"
+        )
+    if not isinstance(action_space, gymnasium.spaces.Discrete):
+        problems.append(
+            f"its action space is {action_space}, not Discrete: DQN picks the best of a "
+            f"finite set of actions, so it cannot drive continuous (Box) or composite actions"
+        )
+    if problems:
+        raise ConfigError("The DQN agent cannot learn this environment: "
+                          + "; and ".join(problems) + ".")
+
+
+def check_config(config: DQNConfig) -> None:
+    """Raises ConfigError naming the first setting out of range."""
+    whole = ("batch_size", "buffer_size", "train_freq", "gradient_steps")
+    for name in whole:
+        if getattr(config, name) < 1:
+            raise ConfigError(f"{name}={getattr(config, name)} must be at least 1.")
+    for name in ("learning_starts", "target_update_interval", "exploration_duration"):
+        if getattr(config, name) < 0:
+            raise ConfigError(f"{name}={getattr(config, name)} must be 0 or more.")
+    if config.buffer_size < config.batch_size:
+        raise ConfigError(f"buffer_size={config.buffer_size} must be at least batch_size="
+                          f"{config.batch_size}, or no batch can ever be drawn.")
+    ranges = {"gamma": (0.0, 1.0), "tau": (0.0, 1.0), "exploration_start": (0.0, 1.0),
+              "exploration_end": (0.0, 1.0)}
+    for name, (low, high) in ranges.items():
+        if not low <= getattr(config, name) <= high:
+            raise ConfigError(f"{name}={getattr(config, name)} must be between {low} and {high}.")
+    if config.learning_rate <= 0 or (config.max_grad_norm is not None
+                                     and config.max_grad_norm <= 0):
+        raise ConfigError(f"learning_rate={config.learning_rate} and max_grad_norm="
+                          f"{config.max_grad_norm} must be > 0 (max_grad_norm may be None).")
+    if not config.hidden_sizes or min(config.hidden_sizes) < 1:
+        raise ConfigError(f"hidden_sizes={config.hidden_sizes!r} needs at least one width >= 1.")
+
+
+def build(task: gymnasium.Env, config: DQNConfig) -> DQNAgent:
+    """Builds a `DQNAgent` for `task` from `config` (the registry's entry point)."""
+    return DQNAgent(config, task.observation_space, task.action_space)

@@ -1,0 +1,276 @@
+"""The `cartpole` section of scripts/benchmark.py: tfzoo's DQN against SB3 and the chapter.
+
+Rows (`--runs`), interleaved per seed so the machine's noise hits them alike:
+
+- `default`: `tfzoo train cartpole-dqn` (the tuned preset, through a run directory, so with
+  its periodic evaluations and the best policy they keep), seeds 0-4 by default;
+- `sb3`: Stable-Baselines3's DQN with rl-baselines3-zoo's tuned CartPole-v1 settings, with
+  the same evaluations (every `EVAL_EVERY` steps, 10 greedy episodes) and `best_model`; it
+  runs only when `stable_baselines3` is importable (install it in a benchmark venv only);
+- `handbook`: the `handbook` preset, the chapter's 500 episodes;
+- `chapter`: the chapter's program ported to Gymnasium, eager as written, for at most
+  `--chapter-seconds` (its speed is what is compared; the issue's run took 20 minutes).
+
+Each row reports the environment steps at which a 10-episode evaluation first reached 475,
+the final policy's and the best policy's 100-episode mean and standard deviation, training
+seconds (periodic evaluations included) and environment steps per second.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import statistics
+import tempfile
+import time
+from collections import deque
+from pathlib import Path
+
+import gymnasium
+import keras
+import numpy as np
+import tensorflow as tf
+
+import tfzoo
+from tfzoo.watch import play
+
+SOLVED, FINAL_EPISODES = 475.0, 100
+RUNS = ["default", "sb3", "handbook", "chapter"]
+
+
+def first_solved(rows) -> int | None:
+    """The steps of the first periodic evaluation at or above 475, from progress rows."""
+    for row in rows:
+        if row.get("eval_return") not in (None, "") and float(row["eval_return"]) >= SOLVED:
+            return int(row["steps"])
+    return None
+
+
+def returns_summary(returns, prefix) -> dict:
+    return {f"{prefix}_mean": float(np.mean(returns)), f"{prefix}_std": float(np.std(returns))}
+
+
+def run_tfzoo_default(seed, directory) -> dict:
+    """`tfzoo train cartpole-dqn --seed SEED`, then 100 greedy episodes of each policy."""
+    path = Path(directory) / f"tfzoo-default-{seed}"
+    summary = tfzoo.start_run("cartpole-dqn", path=path, seed=seed, progress=False)
+    with open(path / "progress.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    result = {"first_solved": first_solved(rows), "seconds": summary["wall_seconds"],
+              "steps": summary["steps"]}
+    for prefix, best in (("final", False), ("best", True)):
+        task, agent, config = tfzoo.load_run(path, best=best)
+        evaluation = tfzoo.make("cartpole-dqn")
+        result.update(returns_summary(
+            play(agent, evaluation, episodes=FINAL_EPISODES, seed=10_000 + seed), prefix))
+    return result
+
+
+def run_sb3(seed, directory) -> dict | None:
+    """SB3's DQN with rl-baselines3-zoo's CartPole-v1 hyperparameters, evaluated like tfzoo."""
+    try:
+        import torch
+        from stable_baselines3 import DQN
+        from stable_baselines3.common.callbacks import EvalCallback
+        from stable_baselines3.common.evaluation import evaluate_policy
+        from stable_baselines3.common.monitor import Monitor
+    except ImportError:
+        print("  sb3: stable_baselines3 is not importable here; skipped")
+        return None
+    torch.set_num_threads(1)  # Two threads on two cores slowed it tenfold here.
+    settings = tfzoo.spec("cartpole-dqn")
+    log = Path(directory) / f"sb3-{seed}"
+    model = DQN(
+        "MlpPolicy", gymnasium.make("CartPole-v1"), learning_rate=2.3e-3, batch_size=64,
+        buffer_size=100_000, learning_starts=1000, gamma=0.99, target_update_interval=10,
+        train_freq=256, gradient_steps=128, exploration_fraction=0.16,
+        exploration_final_eps=0.04, policy_kwargs={"net_arch": [256, 256]}, seed=seed,
+        verbose=0,
+    )
+    callback = EvalCallback(
+        Monitor(gymnasium.make("CartPole-v1")), eval_freq=settings.eval_interval,
+        n_eval_episodes=settings.eval_interval_episodes, deterministic=True,
+        best_model_save_path=str(log), log_path=str(log), verbose=0,
+    )
+    start = time.perf_counter()
+    model.learn(total_timesteps=50_000, callback=callback)
+    seconds = time.perf_counter() - start
+    evaluations = np.load(log / "evaluations.npz")
+    solved = [int(steps) for steps, results in
+              zip(evaluations["timesteps"], evaluations["results"], strict=True)
+              if np.mean(results) >= SOLVED]
+    result = {"first_solved": solved[0] if solved else None, "seconds": seconds,
+              "steps": 50_000}
+    for prefix, policy in (("final", model), ("best", DQN.load(log / "best_model"))):
+        environment = Monitor(gymnasium.make("CartPole-v1"))
+        environment.reset(seed=10_000 + seed)
+        returns, _ = evaluate_policy(policy, environment, n_eval_episodes=FINAL_EPISODES,
+                                     deterministic=True, return_episode_rewards=True)
+        result.update(returns_summary(returns, prefix))
+    return result
+
+
+def run_tfzoo_handbook(seed, directory) -> dict:
+    """The `handbook` preset: the chapter's 500 episodes through tfzoo's loop."""
+    task = tfzoo.make("cartpole-dqn", preset="handbook")
+    agent = tfzoo.make_agent("cartpole-dqn", task, preset="handbook")
+    start = time.perf_counter()
+    history = tfzoo.train(agent, task, episodes=500, seed=seed, progress=False)
+    seconds = time.perf_counter() - start
+    scores = [record["length"] - 1 for record in history.episodes]  # The chapter prints t.
+    evaluation = tfzoo.make("cartpole-dqn")
+    return {"seconds": seconds, "steps": history.state.steps, "scores": scores,
+            **returns_summary(play(agent, evaluation, episodes=FINAL_EPISODES,
+                                   seed=10_000 + seed), "final")}
+
+
+def run_chapter(seed, max_seconds) -> dict:
+    """The chapter's DQN program, ported to Gymnasium and Keras 3, eager as it is written."""
+    keras.utils.set_random_seed(seed)
+    num_episodes, num_exploration_episodes, max_len_episode = 500, 100, 1000
+    batch_size, learning_rate, gamma = 32, 1e-3, 1.0
+    initial_epsilon, final_epsilon = 1.0, 0.01
+
+    class QNetwork(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense1 = keras.layers.Dense(units=24, activation=tf.nn.relu)
+            self.dense2 = keras.layers.Dense(units=24, activation=tf.nn.relu)
+            self.dense3 = keras.layers.Dense(units=2)
+
+        def call(self, inputs):
+            return self.dense3(self.dense2(self.dense1(inputs)))
+
+        def predict(self, inputs):
+            return tf.argmax(self(inputs), axis=-1)
+
+    env = gymnasium.make("CartPole-v1")
+    env.action_space.seed(seed)
+    model = QNetwork()
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+    replay_buffer = deque(maxlen=10000)
+    scores, steps, start = [], 0, time.perf_counter()
+    for episode_id in range(num_episodes):
+        state, _ = env.reset(seed=seed if episode_id == 0 else None)
+        epsilon = max(initial_epsilon * (num_exploration_episodes - episode_id)
+                      / num_exploration_episodes, final_epsilon)
+        for t in range(max_len_episode):
+            if random.random() < epsilon:
+                action = env.action_space.sample()
+            else:
+                action = model.predict(
+                    tf.constant(np.expand_dims(state, axis=0), dtype=tf.float32)).numpy()[0]
+            next_state, reward, terminated, truncated, _ = env.step(action)
+            done = terminated or truncated  # The old gym API's single flag.
+            reward = -10.0 if done else reward
+            replay_buffer.append((state, action, reward, next_state, 1 if done else 0))
+            state, steps = next_state, steps + 1
+            if done:
+                scores.append(t)
+                break
+            if len(replay_buffer) >= batch_size:
+                batch_state, batch_action, batch_reward, batch_next_state, batch_done = zip(
+                    *random.sample(replay_buffer, batch_size), strict=True)
+                batch_state, batch_reward, batch_next_state, batch_done = [
+                    np.array(a, dtype=np.float32)
+                    for a in [batch_state, batch_reward, batch_next_state, batch_done]]
+                batch_action = np.array(batch_action, dtype=np.int32)
+                q_value = model(tf.constant(batch_next_state, dtype=tf.float32))
+                y = batch_reward + (gamma * tf.reduce_max(q_value, axis=1)) * (1 - batch_done)
+                with tf.GradientTape() as tape:
+                    loss = keras.losses.mean_squared_error(
+                        y_true=y, y_pred=tf.reduce_sum(
+                            model(tf.constant(batch_state)) * tf.one_hot(batch_action, depth=2),
+                            axis=1))
+                grads = tape.gradient(loss, model.variables)
+                optimizer.apply_gradients(zip(grads, model.variables, strict=True))
+        if time.perf_counter() - start >= max_seconds:
+            break
+    return {"seconds": time.perf_counter() - start, "steps": steps, "scores": scores}
+
+
+def best_average(scores, window=100) -> float | None:
+    """The best mean of `window` consecutive episode scores (the chapter's yardstick)."""
+    if len(scores) < window:
+        return None
+    return max(statistics.mean(scores[i:i + window]) for i in range(len(scores) - window + 1))
+
+
+def cartpole_section(arguments) -> dict:
+    labels = {"default": "tfzoo default", "sb3": "sb3 rl-zoo", "handbook": "tfzoo handbook",
+              "chapter": "chapter eager"}
+    records = []
+    with tempfile.TemporaryDirectory() as directory:
+        for seed in arguments.seeds:
+            for run in arguments.runs:
+                if run == "default":
+                    result = run_tfzoo_default(seed, directory)
+                elif run == "sb3":
+                    result = run_sb3(seed, directory)
+                elif run == "handbook":
+                    result = run_tfzoo_handbook(seed, directory)
+                else:
+                    result = run_chapter(seed, arguments.chapter_seconds)
+                if result is None:
+                    continue
+                result.update(run=labels[run], seed=seed,
+                              steps_per_second=result["steps"] / result["seconds"])
+                if "scores" in result:
+                    result["best_average_score"] = best_average(result["scores"])
+                    result["episodes"] = len(result["scores"])
+                records.append(result)
+                print("  " + describe(result), flush=True)
+    return {"records": records, "summary": summarise(records)}
+
+
+def describe(record) -> str:
+    parts = [f"{record['run']:<15} seed {record['seed']}:"]
+    if "first_solved" in record:
+        parts.append(f"first 475 at {record['first_solved']},")
+    for prefix in ("final", "best"):
+        if f"{prefix}_mean" in record:
+            parts.append(f"{prefix} {record[f'{prefix}_mean']:.1f}±{record[f'{prefix}_std']:.1f},")
+    if record.get("best_average_score") is not None:
+        parts.append(f"best 100-episode score {record['best_average_score']:.1f},")
+    parts.append(f"{record['steps']} steps in {record['seconds']:.1f} s "
+                 f"({record['steps_per_second']:.0f}/s)")
+    return " ".join(parts)
+
+
+def summarise(records) -> list[dict]:
+    rows = []
+    for run in dict.fromkeys(record["run"] for record in records):
+        group = [record for record in records if record["run"] == run]
+        row = {"run": run, "seeds": [r["seed"] for r in group],
+               "median_seconds": statistics.median(r["seconds"] for r in group),
+               "median_steps_per_second": statistics.median(r["steps_per_second"] for r in group)}
+        if "first_solved" in group[0]:
+            firsts = [r["first_solved"] for r in group]
+            row["first_solved"] = firsts
+            # A seed that never reached 475 counts as infinitely late.
+            row["median_first_solved"] = statistics.median(
+                [math_inf_if_none(first) for first in firsts])
+        for prefix in ("final", "best"):
+            if f"{prefix}_mean" in group[0]:
+                means = [r[f"{prefix}_mean"] for r in group]
+                row[f"{prefix}_means"] = means
+                row[f"{prefix}_solved_seeds"] = sum(mean >= SOLVED for mean in means)
+        rows.append(row)
+    return rows
+
+
+def math_inf_if_none(value):
+    return float("inf") if value is None else value
+
+
+def print_cartpole_table(results) -> None:
+    print(f"\n{'run':<15} {'seeds >=475 (final/best)':>25} {'median first 475':>17} "
+          f"{'median s':>9} {'steps/s':>8}")
+    for row in results["summary"]:
+        solved = (f"{row['final_solved_seeds']}/{row.get('best_solved_seeds', '-')} of "
+                  f"{len(row['seeds'])}" if "final_solved_seeds" in row else "-")
+        first = row.get("median_first_solved", "-")
+        print(f"{row['run']:<15} {solved:>25} {first!s:>17} {row['median_seconds']:>9.1f} "
+              f"{row['median_steps_per_second']:>8.0f}")
+    for record in results["records"]:
+        print("  " + describe(record))

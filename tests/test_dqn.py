@@ -1,0 +1,250 @@
+"""The DQN agent: replay buffer, schedule, TD targets, learning a chain, checkpoints, CartPole."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tfzoo.agents.dqn import LinearSchedule, ReplayBuffer, td_targets
+
+import tfzoo
+from tfzoo.experiment import rebuild_evaluation_task
+
+
+class Chain(tfzoo.Task):
+    """Five states in a row; start in state 1. Left from 1 ends with 0.1 at once; right to
+    state 4 ends with 1.0 three steps later. With gamma 0.9 the optimal policy always goes
+    right (0.81 > 0.1), which a greedy or myopic learner misses.
+
+    Observations are one-hot; episodes are cut at 20 steps (`truncated`).
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
+
+    def __init__(self, render_mode: str | None = None) -> None:
+        import gymnasium
+
+        super().__init__(render_mode)
+        self.observation_space = gymnasium.spaces.Box(0.0, 1.0, (5,), np.float32)
+        self.action_space = gymnasium.spaces.Discrete(2)
+        self.state, self.steps = 1, 0
+
+    def _observation(self):
+        return np.eye(5, dtype=np.float32)[self.state]
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.state, self.steps = 1, 0
+        return self._observation(), {}
+
+    def step(self, action):
+        self.state += 1 if action == 1 else -1
+        self.steps += 1
+        reward = {0: 0.1, 4: 1.0}.get(self.state, 0.0)
+        terminated = self.state in (0, 4)
+        return self._observation(), reward, terminated, self.steps >= 20 and not terminated, {}
+
+    def render(self):
+        frame = np.zeros((8, 40, 3), np.uint8)
+        frame[:, 8 * self.state : 8 * self.state + 8] = 255
+        return frame
+
+
+CHAIN_SETTINGS = dict(
+    hidden_sizes=(32,), learning_rate=1e-2, gamma=0.9, batch_size=32, learning_starts=50,
+    train_freq=1, gradient_steps=1, target_update_interval=50, exploration_duration=300,
+    exploration_end=0.1,
+)
+
+
+def test_replay_buffer_wraps_around_and_samples_with_its_dtypes():
+    buffer = ReplayBuffer(capacity=3, observation_shape=(2,))
+    for i in range(5):  # The first two are overwritten.
+        buffer.add([i, i], action=i % 2, reward=float(i), next_observation=[i + 1, i + 1],
+                   ends=i == 4)
+    assert len(buffer) == 3
+    assert sorted(buffer.rewards) == [2.0, 3.0, 4.0]
+    observations, actions, rewards, next_observations, ends = buffer.sample(
+        np.random.default_rng(0), batch_size=4, batches=6
+    )
+    assert observations.shape == next_observations.shape == (6, 4, 2)
+    assert actions.shape == rewards.shape == ends.shape == (6, 4)
+    assert (observations.dtype, actions.dtype, rewards.dtype, ends.dtype) == (
+        np.float32, np.int64, np.float32, np.float32
+    )
+    assert set(rewards.ravel()) <= {2.0, 3.0, 4.0}
+    np.testing.assert_array_equal(next_observations, observations + 1)
+    np.testing.assert_array_equal(ends, rewards == 4.0)
+
+    copy = ReplayBuffer(capacity=3, observation_shape=(2,))
+    copy.load_bytes(buffer.to_bytes())
+    assert (len(copy), copy.position) == (3, buffer.position)
+    np.testing.assert_array_equal(copy.observations, buffer.observations)
+
+
+def test_the_chapters_epsilon_is_a_linear_schedule_over_99_episodes():
+    schedule = LinearSchedule(1.0, 0.01, duration=99)
+    for episode in range(200):  # The chapter: max(1 * (100 - episode) / 100, 0.01).
+        assert schedule(episode) == pytest.approx(max((100 - episode) / 100, 0.01))
+
+
+def test_td_targets_bootstrap_unless_the_episode_terminated():
+    rewards = tf.constant([1.0, 1.0, -10.0])
+    ends = tf.constant([0.0, 0.0, 1.0])
+    next_q_target = tf.constant([[2.0, 5.0], [3.0, 1.0], [7.0, 7.0]])
+    plain = td_targets(rewards, ends, next_q_target, gamma=0.5)
+    np.testing.assert_allclose(plain, [1 + 0.5 * 5, 1 + 0.5 * 3, -10.0])
+    # Double DQN: the online network picks the action, the target network values it.
+    next_q_online = tf.constant([[9.0, 0.0], [0.0, 9.0], [0.0, 9.0]])
+    double = td_targets(rewards, ends, next_q_target, 0.5, next_q_online)
+    np.testing.assert_allclose(double, [1 + 0.5 * 2, 1 + 0.5 * 1, -10.0])
+
+
+@pytest.mark.parametrize("bootstrap_truncated, stored", [(True, [1.0, 0.0]), (False, [1.0, 1.0])])
+def test_learn_stores_terminated_but_not_truncated_as_an_end(bootstrap_truncated, stored):
+    task = Chain()
+    agent = tfzoo.make_agent("dqn", task, bootstrap_truncated=bootstrap_truncated)
+    observation, _ = task.reset()
+    for terminated, truncated in ((True, False), (False, True)):
+        agent.learn(tfzoo.Transition(observation, 1, 0.0, observation, terminated, truncated, {}))
+    np.testing.assert_array_equal(agent.replay_buffer.ends[:2], stored)
+
+
+def test_dqn_learns_the_optimal_q_values_and_policy_of_a_chain():
+    task = Chain()
+    agent = tfzoo.make_agent("dqn", task, **CHAIN_SETTINGS)
+    tfzoo.train(agent, task, steps=1500, seed=0, progress=False)
+    # Q*(s, right) = 0.9 ** (3 - s); Q*(1, left) = 0.1; Q*(s, left) = 0.9 * V*(s - 1).
+    optimal = np.array([[0.1, 0.81], [0.729, 0.9], [0.81, 1.0]])
+    q_values = agent.q_network(np.eye(5, dtype=np.float32)[1:4]).numpy()  # (3 states, 2)
+    np.testing.assert_allclose(q_values, optimal, atol=0.08)
+    assert tfzoo.evaluate(agent, task, episodes=1) == 1.0  # Right, right, right.
+
+
+def test_a_restored_agent_continues_exactly(tmp_path):
+    def agent_and_task():
+        task = Chain()
+        return tfzoo.make_agent("dqn", task, save_replay=True, **CHAIN_SETTINGS), task
+
+    first, task = agent_and_task()
+    tfzoo.train(first, task, steps=300, seed=0, progress=False)
+    path = first.save(tmp_path / "dqn")
+    tfzoo.train(first, task, steps=200, progress=False)
+
+    second, task = agent_and_task()
+    second.restore(path)
+    assert second.progress.steps == 300 and len(second.replay_buffer) == 300
+    tfzoo.train(second, task, steps=200, progress=False)
+    for mine, theirs in zip(first.q_network.weights, second.q_network.weights, strict=True):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    assert second.epsilon == first.epsilon and second.progress.episodes == first.progress.episodes
+
+
+def test_the_agent_refuses_spaces_it_cannot_learn_with_the_fix():
+    import gymnasium
+
+    with pytest.raises(tfzoo.ConfigError, match="Discrete.*FlattenObservation"):
+        tfzoo.make_agent("dqn", gymnasium.make("FrozenLake-v1"))
+    with pytest.raises(tfzoo.ConfigError, match="not Discrete.*continuous"):
+        tfzoo.make_agent("dqn", gymnasium.make("Pendulum-v1"))
+    with pytest.raises(tfzoo.ConfigError, match="buffer_size=10 must be at least batch_size"):
+        tfzoo.make_agent("dqn", Chain(), buffer_size=10, batch_size=32)
+
+
+def test_cartpole_handbook_gives_the_chapters_reward_on_every_end_but_evaluates_plainly():
+    task = tfzoo.make("cartpole-dqn", preset="handbook")
+    task.reset(seed=0)
+    rewards, done = [], False
+    while not done:
+        _, reward, terminated, truncated, _ = task.step(0)  # Always left: falls quickly.
+        rewards.append(reward)
+        done = terminated or truncated
+    assert rewards[-1] == -10.0 and set(rewards[:-1]) == {1.0}
+    evaluation = rebuild_evaluation_task(
+        {"task": "cartpole-dqn", "preset": "handbook",
+         "task_kwargs": task.unwrapped.spec.kwargs}
+    )
+    evaluation.reset(seed=0)
+    assert evaluation.step(0)[1] == 1.0 and evaluation.unwrapped.spec.kwargs["end_reward"] is None
+
+
+def test_a_gymnasium_id_tfzoo_does_not_register_trains_with_dqn():
+    task = tfzoo.make("MountainCar-v0")
+    assert task.spec.id == "MountainCar-v0"
+    agent = tfzoo.make_agent("dqn", task, learning_starts=50, hidden_sizes=(16,))
+    history = tfzoo.train(agent, task, steps=250, seed=0, progress=False)
+    assert history.episodes[0]["length"] == 200 and history.episodes[0]["truncated"]
+    assert "loss" in history.episodes[0]
+    with pytest.raises(tfzoo.UnknownNameError,
+                       match="Gymnasium's ids work too; did you mean 'MountainCar-v0'"):
+        tfzoo.make("MountainCar-v9")
+
+
+def register_chain(**spec):
+    tfzoo.register("chain", entry_point=Chain, agent="dqn", eval_episodes=5,
+                   presets={"default": tfzoo.Preset("Chain", agent=CHAIN_SETTINGS, steps=600)},
+                   **spec)
+
+
+def test_a_run_evaluates_periodically_keeps_the_best_policy_and_plays_it(tmp_path, capsys):
+    from PIL import Image
+
+    from tfzoo.cli import main
+
+    register_chain(eval_interval=100, eval_interval_episodes=2)
+    run_dir = tmp_path / "run"
+    assert main(["train", "chain", "--seed", "0", "--logdir", str(run_dir), "--no-progress"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    with open(run_dir / "progress.csv") as file:
+        evaluations = [row for row in csv.DictReader(file) if row["eval_return"]]
+    assert [int(row["steps"]) // 100 for row in evaluations] == [1, 2, 3, 4, 5, 6]
+    best = json.loads((run_dir / "best" / "best.json").read_text())
+    assert best["eval_return"] == max(float(row["eval_return"]) for row in evaluations) == 1.0
+    assert best["steps"] == summary["best_steps"]
+    assert summary["best_eval_return"] == 1.0 and summary["best_eval_return_std"] == 0.0
+    assert len(list((run_dir / "best").glob("ckpt-*.index"))) == 1  # Older bests are removed.
+
+    gif = tmp_path / "chain.gif"
+    assert main(["play", str(run_dir), "--episodes", "3", "--record", str(gif),
+                 "--seed", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "best policy" in printed and "episode 3: return 1" in printed
+    assert "mean return 1 over 3 episodes" in printed
+    with Image.open(gif) as image:
+        assert image.format == "GIF" and image.n_frames == 4  # The reset, then three steps.
+    assert main(["eval", str(run_dir), "--best"]) == 0
+    assert json.loads(capsys.readouterr().out)["eval_return"] == 1.0
+
+
+def test_play_explains_what_it_cannot_record(tmp_path, capsys):
+    from tfzoo.cli import main
+
+    register_chain()
+    run_dir = tmp_path / "run"
+    assert main(["train", "chain", "--steps", "100", "--logdir", str(run_dir),
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["play", str(run_dir), "--record", str(tmp_path / "chain.mp4")]) == 2
+    assert "name the file *.gif" in capsys.readouterr().err
+    assert main(["play", str(run_dir)]) == 0  # No best policy: the last checkpoint.
+    assert "last checkpoint" in capsys.readouterr().out
+    assert not (tmp_path / "chain.mp4").exists()
+
+
+def test_tfzoo_train_takes_a_gymnasium_id_with_the_dqn_agent(tmp_path, capsys):
+    from tfzoo.cli import main
+
+    run_dir = tmp_path / "run"
+    assert main(["train", "MountainCar-v0", "--agent", "dqn", "--steps", "300",
+                 "--set", "learning_starts=50", "--set", "hidden_sizes=(16,)",
+                 "--logdir", str(run_dir), "--no-progress"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["task"] == "MountainCar-v0" and summary["agent"] == "dqn"
+    assert summary["eval_episodes"] == 10 and -200.0 <= summary["eval_return"] < 0
+    _, agent, config = tfzoo.load_run(run_dir)  # Rebuilt from config.json.
+    assert config["agent_config"]["hidden_sizes"] == [16] and agent.progress.steps == 300
+    assert main(["train", "MountainCar-v0", "--logdir", str(tmp_path / "other")]) == 2
+    assert "sets no training budget; pass --steps N" in capsys.readouterr().err
