@@ -274,15 +274,25 @@ class DQNAgent(Agent):
         unit = self.config.exploration_unit
         return self.exploration(self.progress.steps if unit == "steps" else self.progress.episodes)
 
-    def act(self, observation: Any, *, explore: bool = True) -> int:
-        """An action for one observation: random with probability epsilon when exploring,
-        else the one of highest Q-value."""
+    batched_act = True
+
+    def act(self, observation: Any, *, explore: bool = True) -> int | np.ndarray:
+        """The action of highest Q-value, or, exploring, a random one with probability epsilon.
+
+        `observation` is one observation, or a batch of them (one action each, as an array).
+        """
         self.build()
-        generator = self.progress.generator
-        if explore and generator.random() < self.epsilon:
-            return self.first_action + int(generator.integers(self.num_actions))
-        batch = np.asarray(observation, np.float32)[None]  # (1, *observation shape)
-        return self.first_action + int(self._greedy(batch).numpy()[0])
+        generator, observation = self.progress.generator, np.asarray(observation, np.float32)
+        if observation.shape == self.observation_shape:  # One observation.
+            if explore and generator.random() < self.epsilon:
+                return self.first_action + int(generator.integers(self.num_actions))
+            return self.first_action + int(self._greedy(observation[None]).numpy()[0])
+        actions = self.first_action + self._greedy(observation).numpy()  # (batch,)
+        if explore:
+            random = generator.random(len(actions)) < self.epsilon
+            actions[random] = self.first_action + generator.integers(self.num_actions,
+                                                                     size=random.sum())
+        return actions
 
     def learn(self, transition: Transition) -> dict[str, float]:
         """Stores the transition; every `train_freq` steps takes `gradient_steps` steps."""

@@ -248,3 +248,52 @@ def test_tfzoo_train_takes_a_gymnasium_id_with_the_dqn_agent(tmp_path, capsys):
     assert config["agent_config"]["hidden_sizes"] == [16] and agent.progress.steps == 300
     assert main(["train", "MountainCar-v0", "--logdir", str(tmp_path / "other")]) == 2
     assert "sets no training budget; pass --steps N" in capsys.readouterr().err
+
+
+class AlwaysRight(tfzoo.Agent):
+    """A fake agent that acts on one observation at a time and counts its calls."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def act(self, observation, *, explore=True):
+        self.calls += 1
+        return 1
+
+    def learn(self, transition):
+        return {}
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_periodic_evaluation_records_scores_and_calls_on_best_on_improvement(batched):
+    from tfzoo.evaluation import PeriodicEvaluation
+
+    task = Chain()
+    agent = AlwaysRight()
+    if batched:  # The DQN agent acts on batches: one call per step for all episodes.
+        agent = tfzoo.make_agent("dqn", task, **CHAIN_SETTINGS)
+    bests = []
+    evaluation = PeriodicEvaluation(Chain, every_steps=10, episodes=4, seed=0,
+                                    on_best=lambda agent, score, state: bests.append(score))
+    history = tfzoo.train(agent, task, steps=40, seed=0, progress=False, callbacks=[evaluation])
+    scored = [record for record in history.episodes if "eval_return" in record]
+    steps = [record["steps"] for record in scored]
+    if batched:  # At the first episode end past each multiple of 10 (episodes vary).
+        assert steps == sorted(set(steps)) and steps[0] >= 10 and len(steps) >= 2
+    else:  # Episodes of 3 steps, and the last one cut by the budget at 40.
+        assert steps == [12, 21, 30, 40]
+        assert [record["eval_return"] for record in scored] == [1.0] * 4 and bests == [1.0]
+        assert agent.calls == 40 + 4 * 4 * 3  # Training steps, then 4 episodes of 3 steps each.
+    assert bests == sorted(set(bests)) and bests[0] == scored[0]["eval_return"]
+    assert evaluation.best_return == max(record["eval_return"] for record in scored)
+
+
+def test_a_batch_of_observations_gets_one_greedy_action_each():
+    task = Chain()
+    agent = tfzoo.make_agent("dqn", task, **CHAIN_SETTINGS)
+    tfzoo.train(agent, task, steps=400, seed=0, progress=False)
+    states = np.eye(5, dtype=np.float32)
+    actions = agent.act(states, explore=False)
+    assert actions.shape == (5,)
+    assert list(actions) == [agent.act(state, explore=False) for state in states]

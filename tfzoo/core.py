@@ -69,6 +69,10 @@ class Agent(tf.Module):
     Subclasses implement `act` and `learn`; heavy math belongs in `tf.function`s.
     """
 
+    batched_act: bool = False
+    """True when `act` also takes a batch of observations (one more, leading axis) and
+    returns one action per row; evaluations then play several episodes side by side."""
+
     def act(self, observation: Any, *, explore: bool = True) -> Any:
         """Returns the action for `observation`.
 

@@ -9,36 +9,63 @@ up to its `on_best` function (run directories write a checkpoint).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gymnasium
+import numpy as np
 
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError
 from tfzoo.loop import Callback, LoopState, evaluate
 
 
+def evaluate_side_by_side(
+    agent: Agent, tasks: Sequence[gymnasium.Env], seed: int | None = None
+) -> list[float]:
+    """Plays one greedy episode on each of `tasks` in lockstep; returns their returns.
+
+    Each step makes one `act` call for the observations of every episode still running,
+    so `agent.batched_act` must be True. Task i is reset with `seed + i`.
+    """
+    observations = [task.reset(seed=None if seed is None else seed + index)[0]
+                    for index, task in enumerate(tasks)]
+    returns, running = [0.0] * len(tasks), list(range(len(tasks)))
+    while running:
+        actions = agent.act(np.stack([observations[index] for index in running]), explore=False)
+        still_running = []
+        for index, action in zip(running, actions, strict=True):
+            observations[index], reward, terminated, truncated, _ = tasks[index].step(action)
+            returns[index] += float(reward)
+            if not (terminated or truncated):
+                still_running.append(index)
+        running = still_running
+    return returns
+
+
 class PeriodicEvaluation(Callback):
     """Evaluates the agent greedily at the first episode end after every `every_steps` steps.
 
-    Each evaluation runs `episodes` episodes of `task` with `explore=False` and no learning.
-    Its mean return goes into that episode's record as `eval_return` (so into progress.csv
-    and TensorBoard); a new best calls `on_best(agent, eval_return, state)`.
+    Each evaluation runs `episodes` episodes with `explore=False` and no learning: side by
+    side on copies of the task when the agent acts on batches (`batched_act`), else one
+    after another. Its mean return goes into that episode's record as `eval_return` (so
+    into progress.csv and TensorBoard); a new best calls `on_best(agent, eval_return, state)`.
 
     Args:
-        task: The task to evaluate on (not the one being trained on: evaluating resets it).
+        make_task: Makes the task to evaluate on (not the one being trained on: evaluating
+            resets it); called once, or once per episode for side-by-side evaluation.
         every_steps: Environment steps between evaluations.
         episodes: Episodes per evaluation.
-        seed: Seeds evaluation number k with `seed + k`, so every evaluation sees other
-            starting states, and a resumed run sees the same ones; None leaves them unseeded.
+        seed: Seeds the episodes of evaluation number k from `seed + k * episodes` on, so
+            every evaluation sees other starting states, and a resumed run the same ones;
+            None leaves them unseeded.
         on_best: Called after each evaluation that beats every earlier one.
         best_return: The best mean return already seen, when a run is resumed.
     """
 
     def __init__(
         self,
-        task: gymnasium.Env,
+        make_task: Callable[[], gymnasium.Env],
         *,
         every_steps: int,
         episodes: int = 10,
@@ -48,14 +75,17 @@ class PeriodicEvaluation(Callback):
     ) -> None:
         if isinstance(every_steps, bool) or not isinstance(every_steps, int) or every_steps < 1:
             raise ConfigError(f"every_steps={every_steps!r}: evaluate every N >= 1 steps.")
-        self.task, self.every_steps, self.episodes = task, every_steps, episodes
+        self.make_task, self.every_steps, self.episodes = make_task, every_steps, episodes
         self.seed, self.on_best, self.best_return = seed, on_best, best_return
         self.agent: Agent | None = None
+        self.tasks: list[gymnasium.Env] = []
         self.next_evaluation = every_steps
 
     def on_run_start(self, agent: Agent, task: gymnasium.Env, state: LoopState) -> None:
-        """Remembers the agent and schedules the first evaluation after the current step."""
+        """Makes the evaluation tasks and schedules the first evaluation after this step."""
         self.agent = agent
+        copies = self.episodes if agent.batched_act else 1
+        self.tasks = [self.make_task() for _ in range(copies)]
         self.next_evaluation = (state.steps // self.every_steps + 1) * self.every_steps
 
     def on_episode_end(self, record: dict[str, Any], state: LoopState) -> None:
@@ -64,8 +94,11 @@ class PeriodicEvaluation(Callback):
             return
         number = state.steps // self.every_steps
         self.next_evaluation = (number + 1) * self.every_steps
-        seed = None if self.seed is None else self.seed + number
-        score = evaluate(self.agent, self.task, episodes=self.episodes, seed=seed)
+        seed = None if self.seed is None else self.seed + number * self.episodes
+        if self.agent.batched_act:
+            score = float(np.mean(evaluate_side_by_side(self.agent, self.tasks, seed)))
+        else:
+            score = evaluate(self.agent, self.tasks[0], episodes=self.episodes, seed=seed)
         record["eval_return"] = score
         if score > self.best_return:
             self.best_return = score

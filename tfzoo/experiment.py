@@ -234,7 +234,7 @@ def _train_and_evaluate(
     config = run_directory.config
     budget, task_spec = config["budget"], spec(config["task"])
     best = BestCheckpoint(run_directory)
-    evaluations = _periodic_evaluation(task_spec, eval_task, config["seed"], best)
+    evaluations = _periodic_evaluation(task_spec, config, best)
     try:
         run(
             agent, task, steps=budget["steps"], episodes=budget["episodes"],
@@ -262,14 +262,14 @@ def _train_and_evaluate(
     return summary
 
 
-def _periodic_evaluation(task_spec, eval_task, seed, best) -> list[Callback]:
+def _periodic_evaluation(task_spec, config, best) -> list[Callback]:
     """The callback that evaluates during training and saves each new best, if the task asks."""
     if task_spec.eval_interval is None:
         return []
     saved = best.read()  # When resuming: the best so far, to beat.
     return [PeriodicEvaluation(
-        eval_task, every_steps=task_spec.eval_interval,
-        episodes=task_spec.eval_interval_episodes, seed=seed, on_best=best.save,
+        lambda: rebuild_evaluation_task(config), every_steps=task_spec.eval_interval,
+        episodes=task_spec.eval_interval_episodes, seed=config["seed"], on_best=best.save,
         best_return=-math.inf if saved is None else saved["eval_return"],
     )]
 
