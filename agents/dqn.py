@@ -450,11 +450,12 @@ def check_config(config: DQNConfig) -> None:
     if config.buffer_size < config.batch_size:
         raise ConfigError(f"buffer_size={config.buffer_size} must be at least batch_size="
                           f"{config.batch_size}, or no batch can ever be drawn.")
-    ranges = {"gamma": (0.0, 1.0), "tau": (0.0, 1.0), "exploration_start": (0.0, 1.0),
-              "exploration_end": (0.0, 1.0)}
-    for name, (low, high) in ranges.items():
-        if not low <= getattr(config, name) <= high:
-            raise ConfigError(f"{name}={getattr(config, name)} must be between {low} and {high}.")
+    for name in ("gamma", "exploration_start", "exploration_end"):
+        if not 0.0 <= getattr(config, name) <= 1.0:
+            raise ConfigError(f"{name}={getattr(config, name)} must be between 0 and 1.")
+    if not 0.0 < config.tau <= 1.0:
+        raise ConfigError(f"tau={config.tau} must be above 0 (the target network would never "
+                          f"move) and at most 1 (a copy).")
     if config.learning_rate <= 0 or (config.max_grad_norm is not None
                                      and config.max_grad_norm <= 0):
         raise ConfigError(f"learning_rate={config.learning_rate} and max_grad_norm="

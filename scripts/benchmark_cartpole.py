@@ -263,6 +263,12 @@ def math_inf_if_none(value):
     return float("inf") if value is None else value
 
 
+def score_curve(scores, every=50) -> str:
+    """The mean score of each block of `every` episodes, as the chapter's printout shows it."""
+    return " ".join(f"{statistics.mean(scores[i:i + every]):.0f}"
+                    for i in range(0, len(scores), every))
+
+
 def print_cartpole_table(results) -> None:
     print(f"\n{'run':<15} {'seeds >=475 (final/best)':>25} {'median first 475':>17} "
           f"{'median s':>9} {'steps/s':>8}")
@@ -274,3 +280,5 @@ def print_cartpole_table(results) -> None:
               f"{row['median_steps_per_second']:>8.0f}")
     for record in results["records"]:
         print("  " + describe(record))
+        if "scores" in record:
+            print(f"    mean score per 50 episodes: {score_curve(record['scores'])}")

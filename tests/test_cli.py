@@ -296,3 +296,13 @@ def test_a_damaged_checkpoint_or_budget_is_a_one_paragraph_error(tmp_path, capsy
     for index in (run_dir / "checkpoints").glob("*.index"):
         index.write_bytes(b"garbage")
     assert "cannot be restored" in run_cli_error(capsys, "eval", str(run_dir))
+
+
+def test_files_written_atomically_get_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    run_dir = tmp_path / "run"
+    assert main(["train", "linear-regression", "--steps", "3", "--logdir", str(run_dir),
+                 "--no-progress"]) == 0
+    for name in ("config.json", "progress.csv", "summary.json"):  # Not mkstemp's private 0600.
+        assert (run_dir / name).stat().st_mode & 0o777 == 0o666 & ~umask, name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import numpy as np
 import pytest
@@ -152,6 +153,8 @@ def test_the_agent_refuses_spaces_it_cannot_learn_with_the_fix():
         tfzoo.make_agent("dqn", gymnasium.make("Pendulum-v1"))
     with pytest.raises(tfzoo.ConfigError, match="buffer_size=10 must be at least batch_size"):
         tfzoo.make_agent("dqn", Chain(), buffer_size=10, batch_size=32)
+    with pytest.raises(tfzoo.ConfigError, match="tau=0.0 must be above 0"):
+        tfzoo.make_agent("dqn", Chain(), tau=0)
 
 
 def test_cartpole_handbook_gives_the_chapters_reward_on_every_end_but_evaluates_plainly():
@@ -215,6 +218,9 @@ def test_a_run_evaluates_periodically_keeps_the_best_policy_and_plays_it(tmp_pat
     assert "mean return 1 over 3 episodes" in printed
     with Image.open(gif) as image:
         assert image.format == "GIF" and image.n_frames == 4  # The reset, then three steps.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert gif.stat().st_mode & 0o777 == 0o666 & ~umask  # As `open` makes them, not 0600.
     assert main(["eval", str(run_dir), "--best"]) == 0
     assert json.loads(capsys.readouterr().out)["eval_return"] == 1.0
 

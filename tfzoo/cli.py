@@ -244,6 +244,8 @@ def _play(arguments: argparse.Namespace) -> int:
     print(f"{config['task']}, {'best policy' if best else 'last checkpoint'}, seed {seed}")
     returns = []
     if arguments.record is not None:
+        # Frames are drawn off screen: SDL (pygame) needs no display for that.
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         task = _render_task(config, rebuild_evaluation_task)
         episode_return, frames = record(agent, task, arguments.record, seed=seed)
         print(f"episode 1: return {episode_return:g} ({frames} frames in {arguments.record})")

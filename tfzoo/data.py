@@ -24,6 +24,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from tfzoo.errors import TfzooError
+from tfzoo.files import set_default_permissions
 
 MnistArrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -202,6 +203,7 @@ def fetch(remote: RemoteFile, directory: str | os.PathLike) -> Path:
                 f"published {remote.sha256}; it was discarded. Try again later, or download "
                 f"the file yourself and pass its directory as data_dir."
             )
+        set_default_permissions(temporary)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -33,6 +33,7 @@ import tensorflow as tf
 from tfzoo import seeding
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError, RunDirectoryError
+from tfzoo.files import set_default_permissions
 from tfzoo.loop import Callback, LoopState, check_budget
 
 CONFIG, PROGRESS, SUMMARY = "config.json", "progress.csv", "summary.json"
@@ -54,6 +55,7 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
+        set_default_permissions(temporary)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

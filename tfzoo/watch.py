@@ -17,6 +17,7 @@ import numpy as np
 
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError
+from tfzoo.files import set_default_permissions
 from tfzoo.loop import run
 
 RENDER_EXTRA = "pip install 'tfzoo[render]'"
@@ -72,6 +73,7 @@ def write_gif(frames: Sequence[np.ndarray], path: str | os.PathLike, *, fps: flo
     try:
         images[0].save(temporary, format="GIF", save_all=True, append_images=images[1:],
                        duration=round(1000 / fps), loop=0)
+        set_default_permissions(temporary)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
