@@ -270,13 +270,13 @@ def score_curve(scores, every=50) -> str:
 
 
 def print_cartpole_table(results) -> None:
-    print(f"\n{'run':<15} {'seeds >=475 (final/best)':>25} {'median first 475':>17} "
+    print(f"\n{'run':<15} {'seeds >= 475: final, best':>26} {'median first 475':>17} "
           f"{'median s':>9} {'steps/s':>8}")
     for row in results["summary"]:
-        solved = (f"{row['final_solved_seeds']}/{row.get('best_solved_seeds', '-')} of "
+        solved = (f"{row['final_solved_seeds']}, {row.get('best_solved_seeds', '-')} of "
                   f"{len(row['seeds'])}" if "final_solved_seeds" in row else "-")
         first = row.get("median_first_solved", "-")
-        print(f"{row['run']:<15} {solved:>25} {first!s:>17} {row['median_seconds']:>9.1f} "
+        print(f"{row['run']:<15} {solved:>26} {first!s:>17} {row['median_seconds']:>9.1f} "
               f"{row['median_steps_per_second']:>8.0f}")
     for record in results["records"]:
         print("  " + describe(record))
