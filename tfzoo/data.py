@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -24,7 +23,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from tfzoo.errors import TfzooError
-from tfzoo.files import set_default_permissions
+from tfzoo.files import atomic_path
 
 MnistArrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -182,11 +181,10 @@ def fetch(remote: RemoteFile, directory: str | os.PathLike) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / remote.name
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{remote.name}.", suffix=".part")
-    try:
+    with atomic_path(target, suffix=".part") as temporary:
         digest = hashlib.sha256()
         with (
-            os.fdopen(handle, "wb") as file,
+            open(temporary, "wb") as file,
             urllib.request.urlopen(remote.url, timeout=30) as response,
             tqdm(total=int(response.headers.get("Content-Length") or 0) or None, unit="B",
                  unit_scale=True, desc=f"downloading {remote.name}") as bar,
@@ -203,11 +201,6 @@ def fetch(remote: RemoteFile, directory: str | os.PathLike) -> Path:
                 f"published {remote.sha256}; it was discarded. Try again later, or download "
                 f"the file yourself and pass its directory as data_dir."
             )
-        set_default_permissions(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return target
 
 

@@ -1,19 +1,39 @@
-"""File helpers shared by everything that writes files atomically (runs, downloads, GIFs)."""
+"""Writing files all or nothing: what run directories, downloads and recordings write through."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 _UMASK_LOCK = threading.Lock()
 
 
-def set_default_permissions(path: str | os.PathLike) -> None:
-    """Gives a file made by `tempfile.mkstemp` (mode 0600) the mode a plain `open` would give.
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[str]:
+    """Yields a temporary file's path beside `path`, to write; then renames it onto `path`.
 
-    Atomic writes go through a private temporary file that is then renamed into place;
-    without this the renamed file would stay readable by its owner only.
+    If the block raises (Ctrl-C included), the temporary file is deleted and `path` is left
+    as it was, so a reader only ever sees the old file or the complete new one.
     """
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(handle)
+    try:
+        yield temporary
+        set_default_permissions(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def set_default_permissions(path: str | os.PathLike) -> None:
+    """Gives a file made by `tempfile.mkstemp` (mode 0600) the mode a plain `open` would give."""
     with _UMASK_LOCK:  # The umask can only be read by setting it.
         umask = os.umask(0o022)
         os.umask(umask)

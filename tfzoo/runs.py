@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ import tensorflow as tf
 from tfzoo import seeding
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError, RunDirectoryError
-from tfzoo.files import set_default_permissions
+from tfzoo.files import atomic_path
 from tfzoo.loop import Callback, LoopState, check_budget
 
 CONFIG, PROGRESS, SUMMARY = "config.json", "progress.csv", "summary.json"
@@ -48,19 +47,11 @@ REQUIRED_CONFIG = {
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Writes `text` to `path` through a temporary file and a rename: all or nothing."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        set_default_permissions(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8",
+                                              newline="") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
 
 
 def write_json(path: str | os.PathLike, data: Any) -> None:

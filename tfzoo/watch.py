@@ -6,9 +6,7 @@ This is what `tfzoo play` calls. It draws nothing itself: frames come from the t
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import numpy as np
 
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError
-from tfzoo.files import set_default_permissions
+from tfzoo.files import atomic_path
 from tfzoo.loop import run
 
 RENDER_EXTRA = "pip install 'tfzoo[render]'"
@@ -67,15 +65,6 @@ def write_gif(frames: Sequence[np.ndarray], path: str | os.PathLike, *, fps: flo
     if not frames:
         raise ValueError("No frames to write.")
     images = [Image.fromarray(np.asarray(frame, np.uint8)) for frame in frames]
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    with atomic_path(path) as temporary:
         images[0].save(temporary, format="GIF", save_all=True, append_images=images[1:],
                        duration=round(1000 / fps), loop=0)
-        set_default_permissions(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
