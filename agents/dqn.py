@@ -98,16 +98,16 @@ class ReplayBuffer:
         """The stored transitions and the write position, as an `.npz` file's bytes."""
         buffer = io.BytesIO()
         stored = {name: getattr(self, name)[: self.size] for name in self.FIELDS}
-        np.savez(buffer, position=self.position, **stored)
+        np.savez(buffer, position=self.position, capacity=self.capacity, **stored)
         return buffer.getvalue()
 
     def load_bytes(self, data: bytes) -> None:
-        """Puts back what `to_bytes` wrote (into a buffer of at least the same capacity)."""
+        """Puts back what `to_bytes` wrote, into a buffer of the same capacity."""
         with np.load(io.BytesIO(data)) as saved:
+            if int(saved["capacity"]) != self.capacity:
+                raise ValueError(f"The saved replay buffer has capacity {int(saved['capacity'])}, "
+                                 f"this one {self.capacity}; set buffer_size to match.")
             self.size = len(saved["actions"])
-            if self.size > self.capacity:
-                raise ValueError(f"The saved replay holds {self.size} transitions, more than "
-                                 f"this buffer's capacity {self.capacity}.")
             for name in self.FIELDS:
                 getattr(self, name)[: self.size] = saved[name]
             self.position = int(saved["position"]) % self.capacity
@@ -180,7 +180,8 @@ class DQNConfig:
     """Transitions the replay buffer holds before the oldest are overwritten."""
 
     learning_starts: int = 1000
-    """Environment steps taken (exploring) before the first gradient step."""
+    """Transitions to collect (exploring) before the first gradient step; a run resumed
+    without its replay buffer collects them again."""
 
     train_freq: int = 1
     """Learn every `train_freq` environment steps..."""
@@ -305,8 +306,9 @@ class DQNAgent(Agent):
         )
         progress.steps += 1
         progress.episodes += bool(transition.terminated or transition.truncated)
-        if (progress.steps < config.learning_starts or len(self.replay_buffer) < config.batch_size
-                or progress.steps % config.train_freq):
+        # The buffer, not the step count: a run resumed without its replay refills it first.
+        enough = max(config.batch_size, min(config.learning_starts, config.buffer_size))
+        if len(self.replay_buffer) < enough or progress.steps % config.train_freq:
             return {}
         batches = self.replay_buffer.sample(
             progress.generator, config.batch_size, config.gradient_steps

@@ -32,7 +32,6 @@ import numpy as np
 import tensorflow as tf
 
 import tfzoo
-from tfzoo.watch import play
 
 SOLVED, FINAL_EPISODES = 475.0, 100
 RUNS = ["default", "sb3", "handbook", "chapter"]
@@ -62,7 +61,8 @@ def run_tfzoo_default(seed, directory) -> dict:
         task, agent, config = tfzoo.load_run(path, best=best)
         evaluation = tfzoo.make("cartpole-dqn")
         result.update(returns_summary(
-            play(agent, evaluation, episodes=FINAL_EPISODES, seed=10_000 + seed), prefix))
+            tfzoo.evaluation_returns(agent, evaluation, episodes=FINAL_EPISODES,
+                                     seed=10_000 + seed), prefix))
     return result
 
 
@@ -120,8 +120,8 @@ def run_tfzoo_handbook(seed, directory) -> dict:
     scores = [record["length"] - 1 for record in history.episodes]  # The chapter prints t.
     evaluation = tfzoo.make("cartpole-dqn")
     return {"seconds": seconds, "steps": history.state.steps, "scores": scores,
-            **returns_summary(play(agent, evaluation, episodes=FINAL_EPISODES,
-                                   seed=10_000 + seed), "final")}
+            **returns_summary(tfzoo.evaluation_returns(
+                agent, evaluation, episodes=FINAL_EPISODES, seed=10_000 + seed), "final")}
 
 
 def run_chapter(seed, max_seconds) -> dict:

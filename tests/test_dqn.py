@@ -237,6 +237,8 @@ def test_play_explains_what_it_cannot_record(tmp_path, capsys):
     assert "name the file *.gif" in capsys.readouterr().err
     assert main(["play", str(run_dir)]) == 0  # No best policy: the last checkpoint.
     assert "last checkpoint" in capsys.readouterr().out
+    assert main(["play", str(run_dir), "--seed", "-1"]) == 2
+    assert "seed=-1 is not a seed" in capsys.readouterr().err
     assert not (tmp_path / "chain.mp4").exists()
 
 
@@ -303,3 +305,22 @@ def test_a_batch_of_observations_gets_one_greedy_action_each():
     actions = agent.act(states, explore=False)
     assert actions.shape == (5,)
     assert list(actions) == [agent.act(state, explore=False) for state in states]
+
+
+def test_a_resumed_agent_without_its_replay_refills_it_before_learning(tmp_path):
+    task = Chain()
+    first = tfzoo.make_agent("dqn", task, **CHAIN_SETTINGS)  # learning_starts=50
+    tfzoo.train(first, task, steps=200, seed=0, progress=False)
+    second = tfzoo.make_agent("dqn", task, **CHAIN_SETTINGS)
+    second.restore(first.save(tmp_path / "dqn"))
+    assert second.progress.steps == 200 and len(second.replay_buffer) == 0
+    history = tfzoo.train(second, task, steps=60, progress=False)
+    losses = [record for record in history.episodes if "loss" in record]
+    assert losses and losses[0]["steps"] > 50  # Nothing learned from the first 49.
+
+
+def test_bad_evaluation_settings_are_refused_at_registration():
+    with pytest.raises(tfzoo.RegistrationError, match="eval_interval=0 must be a whole number"):
+        register_chain(eval_interval=0)
+    with pytest.raises(tfzoo.RegistrationError, match="eval_interval_episodes=0"):
+        register_chain(eval_interval=10, eval_interval_episodes=0)

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from tfzoo.data import load_mnist, load_text
     from tfzoo.envs.legacy_gym import from_gym
     from tfzoo.experiment import evaluate_run, load_run, resume_run, start_run
-    from tfzoo.loop import Callback, History, LoopState, evaluate, run, train
+    from tfzoo.loop import Callback, History, LoopState, evaluate, evaluation_returns, run, train
     from tfzoo.seeding import seed_everything
     from tfzoo.supervised import SupervisedTask
     from tfzoo.text import Vocabulary, generate
@@ -59,7 +59,8 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "tfzoo.core": ["Agent", "Task", "Transition"],
-    "tfzoo.loop": ["Callback", "History", "LoopState", "evaluate", "run", "train"],
+    "tfzoo.loop": ["Callback", "History", "LoopState", "evaluate", "evaluation_returns", "run",
+                   "train"],
     "tfzoo.seeding": ["seed_everything"],
     "tfzoo.supervised": ["SupervisedTask"],
     "tfzoo.experiment": ["evaluate_run", "load_run", "resume_run", "start_run"],
@@ -73,8 +74,8 @@ __all__ = [
     "Agent", "AgentSpec", "Callback", "ConfigError", "History", "LoopState", "Preset",
     "RegistrationError", "RunDirectoryError", "SupervisedTask", "Task", "TaskSpec",
     "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError", "Vocabulary",
-    "agent_registry", "evaluate", "evaluate_run", "from_gym", "generate", "load_mnist", "load_run",
-    "load_text", "make", "make_agent",
+    "agent_registry", "evaluate", "evaluate_run", "evaluation_returns", "from_gym", "generate",
+    "load_mnist", "load_run", "load_text", "make", "make_agent",
     "pprint_registry", "register", "register_agent", "registry", "resume_run", "run",
     "seed_everything", "spec", "start_run", "train",
 ]

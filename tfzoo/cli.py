@@ -1,4 +1,5 @@
-"""The `tfzoo` command: list tasks, train (and resume) runs, re-evaluate saved runs, write text.
+"""The `tfzoo` command: list tasks, train (and resume) runs, re-evaluate, play and record saved
+runs, write text.
 
 A thin layer over `tfzoo.experiment`; every mistake in the arguments is printed as one
 paragraph, not a traceback.
@@ -231,16 +232,17 @@ def _play(arguments: argparse.Namespace) -> int:
     import secrets
 
     from tfzoo.errors import ConfigError
-    from tfzoo.experiment import load_run, rebuild_evaluation_task
+    from tfzoo.experiment import checked_seed, load_run, rebuild_evaluation_task
+    from tfzoo.loop import evaluation_returns
     from tfzoo.runs import BestCheckpoint, RunDirectory
-    from tfzoo.watch import play, record
+    from tfzoo.watch import record
 
     if arguments.episodes < 1:
         raise ConfigError(f"--episodes {arguments.episodes}: play at least 1.")
-    has_best = BestCheckpoint(RunDirectory.open(arguments.run_dir)).read() is not None
-    best = has_best and not arguments.last
+    seed = secrets.randbelow(2**31) if arguments.seed is None else checked_seed(arguments.seed)
+    best = not arguments.last and (
+        BestCheckpoint(RunDirectory.open(arguments.run_dir)).read() is not None)
     _, agent, config = load_run(arguments.run_dir, best=best)
-    seed = secrets.randbelow(2**31) if arguments.seed is None else arguments.seed
     print(f"{config['task']}, {'best policy' if best else 'last checkpoint'}, seed {seed}")
     returns = []
     if arguments.record is not None:
@@ -253,8 +255,8 @@ def _play(arguments: argparse.Namespace) -> int:
     remaining = arguments.episodes - len(returns)
     if remaining:
         task = rebuild_evaluation_task(config)
-        for number, value in enumerate(play(agent, task, episodes=remaining,
-                                            seed=seed + len(returns)), len(returns) + 1):
+        played = evaluation_returns(agent, task, episodes=remaining, seed=seed + len(returns))
+        for number, value in enumerate(played, len(returns) + 1):
             print(f"episode {number}: return {value:g}")
             returns.append(value)
     if len(returns) > 1:

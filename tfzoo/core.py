@@ -71,7 +71,7 @@ class Agent(tf.Module):
 
     batched_act: bool = False
     """True when `act` also takes a batch of observations (one more, leading axis) and
-    returns one action per row; evaluations then play several episodes side by side."""
+    returns one action per row; periodic evaluations then play their episodes side by side."""
 
     def act(self, observation: Any, *, explore: bool = True) -> Any:
         """Returns the action for `observation`.

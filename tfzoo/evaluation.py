@@ -56,9 +56,10 @@ class PeriodicEvaluation(Callback):
             resets it); called once, or once per episode for side-by-side evaluation.
         every_steps: Environment steps between evaluations.
         episodes: Episodes per evaluation.
-        seed: Seeds the episodes of evaluation number k from `seed + k * episodes` on, so
-            every evaluation sees other starting states, and a resumed run the same ones;
-            None leaves them unseeded.
+        seed: Evaluation number k starts from `seed + k * episodes` (side by side: episode i
+            is reset with that plus i; one after another: the first reset takes it, and the
+            others continue its random stream), so every evaluation sees other starting
+            states, and a resumed run the same ones; None leaves them unseeded.
         on_best: Called after each evaluation that beats every earlier one.
         best_return: The best mean return already seen, when a run is resumed.
     """

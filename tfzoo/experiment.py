@@ -22,8 +22,15 @@ from tfzoo.config import full_kwargs
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
 from tfzoo.evaluation import PeriodicEvaluation
-from tfzoo.loop import Callback, LoopState, check_budget, evaluate, run
-from tfzoo.registration import config_fields, load, make, resolve_agent, spec
+from tfzoo.loop import Callback, LoopState, check_budget, evaluate, evaluation_returns, run
+from tfzoo.registration import (
+    config_fields,
+    load,
+    make,
+    resolve_agent,
+    resolve_named_agent,
+    spec,
+)
 from tfzoo.runs import BestCheckpoint, RunDirectory, RunLogger
 from tfzoo.seeding import MAX_SEED, seed_everything
 
@@ -49,7 +56,7 @@ def start_run(
     """Trains an agent in a new run directory, evaluates it, returns the summary.
 
     Args:
-        task_id: A registered task id.
+        task_id: A registered task id, or a Gymnasium id tfzoo does not register.
         path: The run directory to create; default `runs/<task>-<preset>-seed<N>-<time>`.
         preset: The task's preset (its default when None).
         seed: The run's seed; None draws one, which config.json records.
@@ -67,7 +74,7 @@ def start_run(
     """
     preset = spec(task_id).default_preset if preset is None else preset
     budget = _budget(task_id, preset, steps, episodes, max_seconds)
-    seed = secrets.randbelow(2**31) if seed is None else _checked_seed(seed)
+    seed = secrets.randbelow(2**31) if seed is None else checked_seed(seed)
     seed_everything(seed)
     task_overrides = {
         # Absolute, as config.json records them, so the run resumes from any directory.
@@ -79,7 +86,7 @@ def start_run(
     if agent is None or agent == spec(task_id).agent:
         agent_spec, config = resolve_agent(task_id, preset, **(agent_overrides or {}))
     else:
-        agent_spec, config = resolve_agent(agent, **(agent_overrides or {}))
+        agent_spec, config = resolve_named_agent(agent, **(agent_overrides or {}))
     learner = load(agent_spec.entry_point)(task, config)
     task_kwargs = full_kwargs(load(spec(task_id).entry_point), task.unwrapped.spec.kwargs)
     # Built before anything is written, so a bad setting fails before the run starts.
@@ -164,7 +171,7 @@ def evaluate_run(
     return evaluate(
         agent, eval_task,
         episodes=spec(config["task"]).eval_episodes if episodes is None else episodes,
-        seed=config["seed"] if seed is None else _checked_seed(seed),
+        seed=config["seed"] if seed is None else checked_seed(seed),
     )
 
 
@@ -174,7 +181,9 @@ def _rebuild(run_directory: RunDirectory) -> tuple[gymnasium.Env, Agent]:
     try:
         task = make(config["task"], preset=config["preset"], **config["task_kwargs"])
         # config.json records every field of the agent's config, and the agent's name.
-        agent_spec, agent_config = resolve_agent(config["agent"], **config["agent_config"])
+        agent_spec, agent_config = resolve_named_agent(
+            config["agent"], **config["agent_config"]
+        )
     except (TfzooError, TypeError, ValueError) as error:
         raise RunDirectoryError(
             f"The run in {str(run_directory.path)!r} cannot be rebuilt from its config.json: "
@@ -197,7 +206,8 @@ def _budget(task_id, preset, steps, episodes, max_seconds) -> dict[str, Any]:
     return {"steps": steps, "episodes": episodes, "max_seconds": max_seconds}
 
 
-def _checked_seed(seed: Any) -> int:
+def checked_seed(seed: Any) -> int:
+    """`seed` if it is a whole number from 0 to MAX_SEED; else a ConfigError saying so."""
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise ConfigError(f"seed={seed!r} is not a seed; pass a whole number from 0 to {MAX_SEED}.")
     return seed
@@ -289,8 +299,7 @@ def _evaluate_best(best, agent, eval_task, task_spec, seed) -> dict[str, Any]:
 
 def _evaluation_returns(agent, eval_task, task_spec, seed) -> list[float]:
     """The returns of the final evaluation's episodes (greedy, no learning)."""
-    return run(agent, eval_task, episodes=task_spec.eval_episodes, seed=seed, learn=False,
-               explore=False, progress=False, seed_globals=False).returns
+    return evaluation_returns(agent, eval_task, episodes=task_spec.eval_episodes, seed=seed)
 
 
 def _stop_reason(state: LoopState, budget: dict[str, Any]) -> str:

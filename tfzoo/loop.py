@@ -114,13 +114,27 @@ def evaluate(
     `seed` seeds the task and its spaces only: evaluating never disturbs the process-wide
     random generators a training run draws from.
     """
+    return float(np.mean(evaluation_returns(
+        agent, task, episodes=episodes, seed=seed, progress=progress
+    )))
+
+
+def evaluation_returns(
+    agent: Agent,
+    task: gymnasium.Env,
+    *,
+    episodes: int = 1,
+    seed: int | None = None,
+    progress: bool = False,
+) -> list[float]:
+    """The return of each of the greedy episodes `evaluate` runs, in order."""
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
         raise ConfigError(f"episodes={episodes!r}: evaluate needs a whole number >= 1.")
     history = run(
         agent, task, episodes=episodes, seed=seed, learn=False, explore=False,
         progress=progress, seed_globals=False,
     )
-    return float(np.mean(history.returns))
+    return history.returns
 
 
 def run(

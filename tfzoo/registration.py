@@ -141,6 +141,12 @@ def register(
             f"Task {id!r} is already registered (entry point {registry[id].entry_point!r}). "
             f"Choose another id, or remove the old one first with tfzoo.registry.pop({id!r})."
         )
+    for name, value in (("eval_episodes", eval_episodes), ("eval_interval", eval_interval),
+                        ("eval_interval_episodes", eval_interval_episodes)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            raise RegistrationError(f"Task {id!r}: {name}={value!r} must be a whole number >= 1"
+                                    f"{' or None' if name == 'eval_interval' else ''}.")
     presets = dict(presets) if presets else {default_preset: Preset("Default settings.")}
     if default_preset not in presets:
         raise RegistrationError(
@@ -206,7 +212,11 @@ def gymnasium_task_spec(id: str) -> TaskSpec:
     """The `TaskSpec` of a Gymnasium environment that tfzoo does not register itself."""
 
     def make_environment(**kwargs: Any) -> gymnasium.Env:
-        return gymnasium.make(id, **kwargs)
+        try:
+            return gymnasium.make(id, **kwargs)
+        except TypeError as error:  # A setting the environment does not take.
+            raise ConfigError(f"Gymnasium's {id} cannot be made with {kwargs}: {error}. "
+                              f"Pass only arguments its constructor takes.") from None
 
     return TaskSpec(
         id=id, entry_point=make_environment, agent="dqn",
@@ -220,7 +230,8 @@ def make(id: str, *, preset: str | None = None, **overrides: Any) -> gymnasium.E
     """Builds the task registered as `id`.
 
     Args:
-        id: A registered task id, e.g. "linear-regression".
+        id: A registered task id, e.g. "linear-regression", or a Gymnasium id that tfzoo
+            does not register (e.g. "MountainCar-v0"), made by `gymnasium.make`.
         preset: The preset whose task settings to use (the task's default when None).
         **overrides: Task constructor arguments, checked against its type hints.
 
@@ -270,6 +281,18 @@ def resolve_agent(
         load(agent_spec.config), {**settings, **overrides}, f"agent {agent_spec.name!r}"
     )
     return agent_spec, config
+
+
+def resolve_named_agent(name: str, **overrides: Any) -> tuple[AgentSpec, Any]:
+    """The agent registered as `name`, with its config's defaults and `overrides`.
+
+    Unlike `resolve_agent`, `name` is only ever an agent name, never a task id (a name such
+    as "char-rnn" is both).
+    """
+    if name not in agent_registry:
+        raise unknown("agent", name, agent_registry, HOW_TO_LIST_AGENTS)
+    agent_spec = agent_registry[name]
+    return agent_spec, build_config(load(agent_spec.config), overrides, f"agent {name!r}")
 
 
 def agent_settings(name: str, preset: str | None = None) -> dict[str, Any]:

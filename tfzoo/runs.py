@@ -17,6 +17,7 @@ import io
 import json
 import os
 import platform
+import shutil
 import signal
 import threading
 import time
@@ -256,7 +257,7 @@ class RunLogger(Callback):
 
 
 class BestCheckpoint:
-    """The best policy a run's periodic evaluations saw: `best/ckpt-<steps>` and `best/best.json`.
+    """The best policy a run's periodic evaluations saw: `best/ckpt-*` and `best/best.json`.
 
     Each new best is written beside the old one, then best.json is replaced (atomically) to
     point at it, then the old one is removed: a crash at any moment leaves best.json naming
@@ -275,13 +276,14 @@ class BestCheckpoint:
         """Saves `agent` as the new best, holding Ctrl-C until it is written."""
         with interrupts_deferred():
             self.directory.mkdir(exist_ok=True)
-            name = f"ckpt-{state.steps}"
+            # A new name every time, so the checkpoint best.json names is never written over.
+            name = f"ckpt-{state.steps}-{time.time_ns()}"
             agent.save(self.directory / name)
             write_json(self.pointer, {"eval_return": eval_return, "steps": state.steps,
                                       "checkpoint": name})
             for path in self.directory.glob("ckpt-*"):
                 if not path.name.startswith(f"{name}."):
-                    path.unlink()
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
 
     def restore(self, agent: Agent) -> dict[str, Any]:
         """Restores the best policy into `agent`; returns best.json's contents."""

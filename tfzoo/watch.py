@@ -1,4 +1,4 @@
-"""Watching an agent: greedy episodes with their returns, and an episode recorded as a GIF.
+"""Recording an agent: one greedy episode drawn into a GIF.
 
 This is what `tfzoo play` calls. It draws nothing itself: frames come from the task's
 `render_mode="rgb_array"`, and the GIF is written with Pillow (`pip install 'tfzoo[render]'`).
@@ -16,17 +16,9 @@ import numpy as np
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError
 from tfzoo.files import atomic_path
-from tfzoo.loop import run
+from tfzoo.loop import evaluation_returns
 
 RENDER_EXTRA = "pip install 'tfzoo[render]'"
-
-
-def play(agent: Agent, task: gymnasium.Env, *, episodes: int = 1,
-         seed: int | None = None) -> list[float]:
-    """Runs `episodes` greedy episodes (no exploration, no learning); returns their returns."""
-    history = run(agent, task, episodes=episodes, seed=seed, learn=False, explore=False,
-                  progress=False, seed_globals=False)
-    return history.returns
 
 
 def record(agent: Agent, task: gymnasium.Env, path: str | os.PathLike, *,
@@ -47,7 +39,7 @@ def record(agent: Agent, task: gymnasium.Env, path: str | os.PathLike, *,
                           "render_mode='rgb_array' to record it.")
     collector = gymnasium.wrappers.RenderCollection(task)
     try:
-        (episode_return,) = play(agent, collector, episodes=1, seed=seed)
+        (episode_return,) = evaluation_returns(agent, collector, episodes=1, seed=seed)
         frames = collector.render()
     except gymnasium.error.DependencyNotInstalled as error:
         raise ConfigError(f"Drawing the task's frames needs pygame ({error}); "
