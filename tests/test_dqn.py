@@ -324,3 +324,19 @@ def test_bad_evaluation_settings_are_refused_at_registration():
         register_chain(eval_interval=0)
     with pytest.raises(tfzoo.RegistrationError, match="eval_interval_episodes=0"):
         register_chain(eval_interval=10, eval_interval_episodes=0)
+
+
+def test_set_reaches_a_gymnasium_environments_constructor(tmp_path, capsys):
+    from tfzoo.cli import main
+
+    run_dir = tmp_path / "run"
+    assert main(["train", "MountainCar-v0", "--agent", "dqn", "--steps", "10",
+                 "--set", "goal_velocity=0.5", "--set", "learning_starts=5",
+                 "--logdir", str(run_dir), "--no-progress"]) == 0
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["task_kwargs"]["goal_velocity"] == 0.5
+    assert config["agent_config"]["learning_starts"] == 5
+    capsys.readouterr()
+    assert main(["train", "MountainCar-v0", "--agent", "dqn", "--steps", "10",
+                 "--set", "gravity=2", "--logdir", str(tmp_path / "other")]) == 2
+    assert "cannot be made with {'gravity': 2}" in capsys.readouterr().err

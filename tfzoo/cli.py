@@ -288,11 +288,14 @@ def _split_overrides(
     task_id: str, preset: str | None, assignments: list[str], agent: str | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Sorts `--set key=value` into task and agent overrides by the names each accepts."""
-    from tfzoo.config import parameter_hints, parse_assignment
+    from tfzoo.config import parameter_hints, parse_assignment, takes_any_keyword
     from tfzoo.errors import ConfigError, unknown
     from tfzoo.registration import agent_registry, agent_settings, load, spec
 
-    task_keys = parameter_hints(load(spec(task_id).entry_point))
+    task_entry = load(spec(task_id).entry_point)
+    task_keys = parameter_hints(task_entry)
+    # A Gymnasium id's task takes whatever its environment's constructor takes.
+    open_task = takes_any_keyword(task_entry)
     agent_name = agent or agent_settings(task_id, preset)["agent"]
     if agent_name not in agent_registry:
         raise unknown("agent", agent_name, agent_registry, "Those are all the agents.")
@@ -305,6 +308,7 @@ def _split_overrides(
             raise ConfigError(f"--set {assignment!r}: the prefix must be task. or agent.")
         in_task = name in task_keys and where != "agent"
         in_agent = name in agent_keys and where != "task"
+        in_task = in_task or (open_task and not in_agent and where != "agent")
         if in_task and in_agent:
             raise ConfigError(
                 f"--set {assignment!r}: both the task and the agent take {name!r}; write "

@@ -51,7 +51,7 @@ def check_overrides(
         ConfigError: A value whose type does not match the hint.
     """
     hints = parameter_hints(target)
-    open_ended = _takes_any_keyword(target)
+    open_ended = takes_any_keyword(target)
     checked = {}
     for name, value in values.items():
         if name not in hints and open_ended:
@@ -145,7 +145,8 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return key.strip(), parse_value(value.strip())
 
 
-def _takes_any_keyword(target: Callable[..., Any]) -> bool:
+def takes_any_keyword(target: Callable[..., Any]) -> bool:
+    """Whether `target` (a callable, not a config dataclass) takes **kwargs."""
     if dataclasses.is_dataclass(target):
         return False
     function = target.__init__ if inspect.isclass(target) else target
