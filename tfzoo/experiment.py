@@ -223,8 +223,9 @@ def _as_json(config: dict[str, Any]) -> dict[str, Any]:
                 raise ConfigError(
                     f"A run directory records every setting in config.json, but {name}="
                     f"{type(value).__name__} is not JSON. Give it a name instead, e.g. "
-                    f"tfzoo.models.MODELS['my-model'] = MyModel, then pass model='my-model'; "
-                    f"or train it with tfzoo.train() without a run directory."
+                    f"`from tfzoo.models import MODELS; MODELS['my-model'] = MyModel`, then "
+                    f"pass model='my-model' (docs/custom-layers.md); or train it with "
+                    f"tfzoo.train() without a run directory."
                 ) from None
     return config
 
