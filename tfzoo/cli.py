@@ -1,5 +1,5 @@
-"""The `tfzoo` command: list tasks, train (and resume) runs, re-evaluate, play and record saved
-runs, write text.
+"""The `tfzoo` command: list tasks, train (and resume) runs, re-evaluate, verify, play and
+record saved runs, write text.
 
 A thin layer over `tfzoo.experiment`; every mistake in the arguments is printed as one
 paragraph, not a traceback.
@@ -89,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds between checkpoints, saved at episode ends (default: 60)",
     )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.add_argument(
+        "--deterministic", action="store_true",
+        help="TensorFlow's op determinism: the same seed gives bit-identical metrics",
+    )
     train.set_defaults(command=_train)
 
     evaluation = commands.add_parser("eval", help="re-evaluate a saved run")
@@ -100,6 +104,16 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.set_defaults(command=_evaluate)
     _add_generate_parser(commands)
     _add_play_parser(commands)
+    verify = commands.add_parser(
+        "verify", help="train a finished run again from its config.json and compare",
+        description="Re-run a finished run in a temporary directory and compare progress.csv "
+        "(all but wall-clock columns) and the evaluation figures: exactly for --deterministic "
+        "runs, within --tolerance otherwise. Exits 1 when the run does not reproduce.",
+    )
+    verify.add_argument("run_dir", metavar="DIR", help="a finished run directory")
+    verify.add_argument("--tolerance", type=float, default=1e-4,
+                        help="relative tolerance for runs that were not deterministic (1e-4)")
+    verify.set_defaults(command=_verify)
     return parser
 
 
@@ -173,6 +187,7 @@ def _train(arguments: argparse.Namespace) -> int:
             max_seconds=arguments.max_seconds, task_overrides=task_overrides,
             agent_overrides=agent_overrides, checkpoint_seconds=arguments.checkpoint_seconds,
             progress=not arguments.no_progress, agent=arguments.agent,
+            deterministic=arguments.deterministic,
         )
     print(json.dumps(summary, indent=2))
     return 0
@@ -228,6 +243,21 @@ def _generate(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(arguments: argparse.Namespace) -> int:
+    from tfzoo.verify import verify_run
+
+    report = verify_run(arguments.run_dir, tolerance=arguments.tolerance)
+    print(json.dumps(report, indent=2))
+    how = "exactly" if report["exact"] else f"within a relative {report['tolerance']:g}"
+    if report["reproduced"]:
+        print(f"Reproduced: {report['rows']} episodes and the evaluation match {how}.")
+        return 0
+    first = report["mismatches"][0]
+    print(f"Does not reproduce ({how} was required): {first['where']} was "
+          f"{first['original']}, the re-run gave {first['replayed']}.", file=sys.stderr)
+    return 1
+
+
 def _play(arguments: argparse.Namespace) -> int:
     import secrets
 
@@ -278,7 +308,8 @@ def _render_task(config: dict[str, Any], rebuild: Any) -> Any:
 def _run_flags(arguments: argparse.Namespace) -> dict[str, Any]:
     return {
         "ID": arguments.task, "--preset": arguments.preset, "--seed": arguments.seed is not None,
-        "--agent": arguments.agent, "--steps": arguments.steps, "--episodes": arguments.episodes,
+        "--agent": arguments.agent, "--deterministic": arguments.deterministic,
+        "--steps": arguments.steps, "--episodes": arguments.episodes,
         "--max-seconds": arguments.max_seconds, "--set": arguments.set,
         "--logdir": arguments.logdir, "--data-dir": arguments.data_dir,
     }

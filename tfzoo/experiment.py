@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium
+import tensorflow as tf
 
 from tfzoo.config import full_kwargs
 from tfzoo.core import Agent
@@ -52,6 +53,7 @@ def start_run(
     progress: bool = True,
     callbacks: Sequence[Callback] = (),
     agent: str | None = None,
+    deterministic: bool = False,
 ) -> dict[str, Any]:
     """Trains an agent in a new run directory, evaluates it, returns the summary.
 
@@ -68,11 +70,16 @@ def start_run(
         callbacks: More `Callback`s for the loop, after the one that logs the run.
         agent: An agent name from `tfzoo.agent_registry` to train instead of the task's
             default agent (which alone takes the preset's agent settings).
+        deterministic: Turn on TensorFlow's op determinism
+            (`tf.config.experimental.enable_op_determinism()`, for the rest of the
+            process), so the same seed gives bit-identical metrics; `tfzoo verify` checks.
 
     Raises:
         TfzooError: A bad id, preset, override or budget, or a directory already in use.
     """
     preset = spec(task_id).default_preset if preset is None else preset
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
     budget = _budget(task_id, preset, steps, episodes, max_seconds)
     seed = secrets.randbelow(2**31) if seed is None else checked_seed(seed)
     seed_everything(seed)
@@ -100,7 +107,7 @@ def start_run(
         "task": task_id, "preset": preset, "agent": agent_spec.name, "seed": seed,
         "budget": budget, "task_kwargs": task_kwargs, "agent_config": config_fields(config),
         "overrides": {"task": task_overrides or {}, "agent": agent_overrides or {}},
-        "checkpoint_seconds": checkpoint_seconds,
+        "checkpoint_seconds": checkpoint_seconds, "deterministic": deterministic,
     }))
     state = LoopState()
     logger = RunLogger(run_directory, learner, state, checkpoint_seconds)
@@ -121,6 +128,8 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
             f"The run in {str(path)!r} has already finished (it has a summary.json), so there "
             f"is nothing to resume. Re-evaluate it with `tfzoo eval {path}`, or start a new run."
         )
+    if run_directory.config.get("deterministic"):
+        tf.config.experimental.enable_op_determinism()
     task, agent = _rebuild(run_directory)
     state = LoopState()
     logger = RunLogger(

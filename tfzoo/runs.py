@@ -71,6 +71,14 @@ def versions() -> dict[str, str]:
     }
 
 
+def machine() -> dict[str, Any]:
+    """What a run ran on, recorded in its config.json: platform, CPU count, TF's devices."""
+    return {
+        "platform": platform.platform(), "cpu_count": os.cpu_count(),
+        "devices": [device.name for device in tf.config.list_logical_devices()],
+    }
+
+
 @contextlib.contextmanager
 def interrupts_deferred() -> Iterator[None]:
     """Holds Ctrl-C and SIGTERM back while files are written, then raises KeyboardInterrupt."""
@@ -107,7 +115,8 @@ class RunDirectory:
                 f"writes over earlier work. Pass another --logdir, or continue that run with "
                 f"--resume {path}."
             )
-        config = {"format": FORMAT_VERSION, **config, "versions": versions()}
+        config = {"format": FORMAT_VERSION, **config, "versions": versions(),
+                  "machine": machine()}
         try:
             path.mkdir(parents=True, exist_ok=True)
             write_json(path / CONFIG, config)
