@@ -9,9 +9,11 @@ and reports medians and ratios. Results print as a table and are written as JSON
     python scripts/benchmark.py mnist --models mlp --runs handbook keras chapter
     python scripts/benchmark.py char-rnn --data-dir ../shared/data --seeds 0
     python scripts/benchmark.py cartpole --runs default sb3 --seeds 0 1 2 3 4
+    python scripts/benchmark.py modes --data-dir ../shared/data
 
 Sections: `mnist` (mnist-mlp and mnist-cnn, here), `char-rnn` (in benchmark_char_rnn.py)
-and `cartpole` (in benchmark_cartpole.py).
+`cartpole` (in benchmark_cartpole.py) and `modes` (compiled, eager and XLA execution, in
+benchmark_modes.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from benchmark_cartpole import RUNS as CARTPOLE_RUNS
 from benchmark_cartpole import cartpole_section, print_cartpole_table
 from benchmark_char_rnn import RUNS as CHAR_RNN_RUNS
 from benchmark_char_rnn import char_rnn_section, print_char_rnn_table
+from benchmark_modes import RUNS as MODE_RUNS
+from benchmark_modes import modes_section, print_modes_table
 
 import tfzoo
 from tfzoo.data import load_mnist
@@ -208,6 +212,7 @@ SECTIONS = {  # name: (run, print the table, runs, default runs, default seeds)
     "char-rnn": (char_rnn_section, print_char_rnn_table, CHAR_RNN_RUNS, CHAR_RNN_RUNS, [0]),
     "cartpole": (cartpole_section, print_cartpole_table, CARTPOLE_RUNS, CARTPOLE_RUNS,
                  [0, 1, 2, 3, 4]),
+    "modes": (modes_section, print_modes_table, MODE_RUNS, MODE_RUNS, [0, 1, 2]),
 }
 
 

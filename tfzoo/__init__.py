@@ -46,6 +46,7 @@ import tfzoo.agents  # noqa: E402,F401  isort: skip
 import tfzoo.envs  # noqa: E402,F401  isort: skip
 
 if TYPE_CHECKING:
+    from tfzoo.compiled import execution
     from tfzoo.core import Agent, Task, Transition
     from tfzoo.data import load_mnist, load_text
     from tfzoo.envs.legacy_gym import from_gym
@@ -67,6 +68,7 @@ _LAZY = {
     "tfzoo.data": ["load_mnist", "load_text"],
     "tfzoo.text": ["Vocabulary", "generate"],
     "tfzoo.envs.legacy_gym": ["from_gym"],
+    "tfzoo.compiled": ["execution"],
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
@@ -74,7 +76,8 @@ __all__ = [
     "Agent", "AgentSpec", "Callback", "ConfigError", "History", "LoopState", "Preset",
     "RegistrationError", "RunDirectoryError", "SupervisedTask", "Task", "TaskSpec",
     "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError", "Vocabulary",
-    "agent_registry", "evaluate", "evaluate_run", "evaluation_returns", "from_gym", "generate",
+    "agent_registry", "evaluate", "evaluate_run", "evaluation_returns", "execution", "from_gym",
+    "generate",
     "load_mnist", "load_run", "load_text", "make", "make_agent",
     "pprint_registry", "register", "register_agent", "registry", "resume_run", "run",
     "seed_everything", "spec", "start_run", "train",

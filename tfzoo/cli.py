@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds between checkpoints, saved at episode ends (default: 60)",
     )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    modes = train.add_mutually_exclusive_group()
+    modes.add_argument("--eager", action="store_const", const="eager", dest="execution",
+                       help="run everything eagerly (for print and pdb; slow)")
+    modes.add_argument("--jit", action="store_const", const="jit", dest="execution",
+                       help="compile every agent function with XLA")
     train.add_argument(
         "--deterministic", action="store_true",
         help="TensorFlow's op determinism: the same seed gives bit-identical metrics",
@@ -188,6 +193,7 @@ def _train(arguments: argparse.Namespace) -> int:
             agent_overrides=agent_overrides, checkpoint_seconds=arguments.checkpoint_seconds,
             progress=not arguments.no_progress, agent=arguments.agent,
             deterministic=arguments.deterministic,
+            execution=arguments.execution or "compiled",
         )
     print(json.dumps(summary, indent=2))
     return 0
@@ -309,6 +315,7 @@ def _run_flags(arguments: argparse.Namespace) -> dict[str, Any]:
     return {
         "ID": arguments.task, "--preset": arguments.preset, "--seed": arguments.seed is not None,
         "--agent": arguments.agent, "--deterministic": arguments.deterministic,
+        "--eager/--jit": arguments.execution,
         "--steps": arguments.steps, "--episodes": arguments.episodes,
         "--max-seconds": arguments.max_seconds, "--set": arguments.set,
         "--logdir": arguments.logdir, "--data-dir": arguments.data_dir,

@@ -1,15 +1,50 @@
 """`Compiled`: a function compiled once for fixed input specs, cheap to call every step.
 
-This is for agents' hot paths (`act`, the update). It is not a general replacement for
-`tf.function`: its inputs must match the specs given, with any batch size.
+This is for agents' hot paths (`act`, the update), and `execution(mode)` chooses how those
+run: compiled, eagerly, or all with XLA. It is not a general replacement for `tf.function`:
+its inputs must match the specs given, with any batch size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import tensorflow as tf
+
+from tfzoo.errors import ConfigError
+
+EXECUTION_MODES = ("compiled", "eager", "jit")
+_MODE = contextvars.ContextVar("tfzoo_execution_mode", default="compiled")
+
+
+@contextlib.contextmanager
+def execution(mode: str) -> Iterator[None]:
+    """Runs the `Compiled` functions first called inside the block in `mode`.
+
+    Modes: "compiled" (`tf.function`, with each function's own XLA setting), "eager"
+    (everything eagerly, as `tf.config.run_functions_eagerly(True)`: `print` and pdb work),
+    "jit" (every function compiled with XLA, `jit_compile=True`). A function keeps the
+    compiled form it was traced in; eager mode applies to every call inside the block.
+    """
+    if mode not in EXECUTION_MODES:
+        raise ConfigError(f"Execution mode {mode!r} is not one of {', '.join(EXECUTION_MODES)}.")
+    token, eager_before = _MODE.set(mode), tf.config.functions_run_eagerly()
+    if mode == "eager":
+        tf.config.run_functions_eagerly(True)
+    try:
+        yield
+    finally:
+        tf.config.run_functions_eagerly(eager_before)
+        _MODE.reset(token)
+
+
+def trace_counts(owner: Any) -> dict[str, int]:
+    """{attribute name: traces} of the `Compiled` functions `owner` (e.g. an agent) holds."""
+    return {name.lstrip("_"): value.traces for name, value in vars(owner).items()
+            if isinstance(value, Compiled)}
 
 
 class Compiled:
@@ -25,7 +60,7 @@ class Compiled:
         function: A TensorFlow function of tensors (e.g. a bound method of an agent).
         input_signature: One `tf.TensorSpec` per argument; use None for the batch dimension
             so every batch size shares the one graph.
-        jit_compile: Compile with XLA.
+        jit_compile: Compile with XLA (always, whatever the execution mode).
         eager_calls: Run the first `eager_calls` calls eagerly and trace only after them,
             so a function that is rarely called (for a big model, tracing can take longer
             than dozens of eager calls) is never traced at all.
@@ -41,9 +76,8 @@ class Compiled:
     ) -> None:
         self.input_signature = tuple(input_signature)
         self._python_function, self._eager_calls_left = function, eager_calls
-        self.function = tf.function(
-            function, input_signature=self.input_signature, jit_compile=jit_compile
-        )
+        self._jit_compile = jit_compile
+        self.function: Any = None  # The tf.function, made at the first traced call.
         self._graph, self._call = None, None
 
     def __call__(self, *arguments: Any) -> Any:
@@ -53,11 +87,15 @@ class Compiled:
             for argument, spec in zip(arguments, self.input_signature, strict=True)
         ]
         if tf.config.functions_run_eagerly():
-            return self.function(*tensors)
+            return self._python_function(*tensors)
         if self._eager_calls_left > 0:
             self._eager_calls_left -= 1
             return self._python_function(*tensors)
         if self._graph is None:
+            self.function = tf.function(
+                self._python_function, input_signature=self.input_signature,
+                jit_compile=self._jit_compile or _MODE.get() == "jit",
+            )
             self._graph = self.function.get_concrete_function()
             self._call = self._fast_call(self._graph)
         for tensor, spec in zip(tensors, self.input_signature, strict=True):
@@ -86,4 +124,4 @@ class Compiled:
     @property
     def traces(self) -> int:
         """How many times the function has been traced (1 once used, with a fixed signature)."""
-        return self.function.experimental_get_tracing_count()
+        return 0 if self.function is None else self.function.experimental_get_tracing_count()

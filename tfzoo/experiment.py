@@ -19,6 +19,7 @@ from typing import Any
 import gymnasium
 import tensorflow as tf
 
+from tfzoo.compiled import EXECUTION_MODES, execution, trace_counts
 from tfzoo.config import full_kwargs
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
@@ -54,6 +55,7 @@ def start_run(
     callbacks: Sequence[Callback] = (),
     agent: str | None = None,
     deterministic: bool = False,
+    execution: str = "compiled",
 ) -> dict[str, Any]:
     """Trains an agent in a new run directory, evaluates it, returns the summary.
 
@@ -73,11 +75,15 @@ def start_run(
         deterministic: Turn on TensorFlow's op determinism
             (`tf.config.experimental.enable_op_determinism()`, for the rest of the
             process), so the same seed gives bit-identical metrics; `tfzoo verify` checks.
+        execution: "compiled" (`tf.function`), "eager" (for print and pdb) or "jit" (XLA);
+            see `tfzoo.compiled.execution`.
 
     Raises:
         TfzooError: A bad id, preset, override or budget, or a directory already in use.
     """
     preset = spec(task_id).default_preset if preset is None else preset
+    if execution not in EXECUTION_MODES:
+        raise ConfigError(f"execution={execution!r} is not one of {', '.join(EXECUTION_MODES)}.")
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     budget = _budget(task_id, preset, steps, episodes, max_seconds)
@@ -108,6 +114,7 @@ def start_run(
         "budget": budget, "task_kwargs": task_kwargs, "agent_config": config_fields(config),
         "overrides": {"task": task_overrides or {}, "agent": agent_overrides or {}},
         "checkpoint_seconds": checkpoint_seconds, "deterministic": deterministic,
+        "execution": execution,
     }))
     state = LoopState()
     logger = RunLogger(run_directory, learner, state, checkpoint_seconds)
@@ -256,14 +263,16 @@ def _train_and_evaluate(
     best = BestCheckpoint(run_directory)
     evaluations = _periodic_evaluation(task_spec, config, best)
     try:
-        run(
-            agent, task, steps=budget["steps"], episodes=budget["episodes"],
-            seed=config["seed"], max_seconds=budget["max_seconds"],
-            callbacks=[*evaluations, logger, *callbacks], state=state, progress=progress,
-        )
-        eval_returns = _evaluation_returns(agent, eval_task, task_spec, config["seed"])
-        eval_metrics = agent.evaluation_metrics(eval_task)
-        best_metrics = _evaluate_best(best, agent, eval_task, task_spec, config["seed"])
+        with execution(config.get("execution", "compiled")):
+            run(
+                agent, task, steps=budget["steps"], episodes=budget["episodes"],
+                seed=config["seed"], max_seconds=budget["max_seconds"],
+                callbacks=[*evaluations, logger, *callbacks], state=state, progress=progress,
+            )
+            traces = trace_counts(agent)  # Before the best policy is restored into the agent.
+            eval_returns = _evaluation_returns(agent, eval_task, task_spec, config["seed"])
+            eval_metrics = agent.evaluation_metrics(eval_task)
+            best_metrics = _evaluate_best(best, agent, eval_task, task_spec, config["seed"])
     except KeyboardInterrupt:
         raise RunInterrupted(run_directory.path) from None
     rows = logger.rows
@@ -275,7 +284,7 @@ def _train_and_evaluate(
         "eval_return": statistics.mean(eval_returns), "eval_episodes": len(eval_returns),
         **({"eval_return_std": statistics.pstdev(eval_returns)} if len(eval_returns) > 1 else {}),
         **{f"eval_{name}": value for name, value in eval_metrics.items()},
-        **best_metrics,
+        **best_metrics, "execution": config.get("execution", "compiled"), "traces": traces,
         "stopped_by": _stop_reason(state, budget), "run_dir": str(run_directory.path),
     }
     run_directory.write_summary(summary)

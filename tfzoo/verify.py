@@ -53,7 +53,7 @@ def verify_run(
             episodes=config["budget"]["episodes"], task_overrides=config["task_kwargs"],
             agent_overrides=config["agent_config"], agent=config["agent"],
             checkpoint_seconds=config.get("checkpoint_seconds", 60.0), progress=progress,
-            deterministic=exact,
+            deterministic=exact, execution=config.get("execution", "compiled"),
         )
         replayed_rows = _read_rows(Path(directory) / "replay" / PROGRESS)
     rows = _read_rows(original.path / PROGRESS)
