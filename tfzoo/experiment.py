@@ -19,7 +19,8 @@ from typing import Any
 import gymnasium
 import tensorflow as tf
 
-from tfzoo.compiled import EXECUTION_MODES, execution, trace_counts
+from tfzoo.compiled import EXECUTION_MODES, trace_counts
+from tfzoo.compiled import execution as execution_mode  # `execution` names a setting here.
 from tfzoo.config import full_kwargs
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
@@ -263,7 +264,7 @@ def _train_and_evaluate(
     best = BestCheckpoint(run_directory)
     evaluations = _periodic_evaluation(task_spec, config, best)
     try:
-        with execution(config.get("execution", "compiled")):
+        with execution_mode(config.get("execution", "compiled")):
             run(
                 agent, task, steps=budget["steps"], episodes=budget["episodes"],
                 seed=config["seed"], max_seconds=budget["max_seconds"],
