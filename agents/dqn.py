@@ -239,6 +239,8 @@ class DQNAgent(Agent):
         action_space: A `Discrete`.
     """
 
+    batched_act = True  # `act` also takes a batch of observations.
+
     def __init__(self, config: DQNConfig, observation_space: gymnasium.Space,
                  action_space: gymnasium.Space) -> None:
         super().__init__()
@@ -274,8 +276,6 @@ class DQNAgent(Agent):
         """The current probability of a random action while exploring."""
         unit = self.config.exploration_unit
         return self.exploration(self.progress.steps if unit == "steps" else self.progress.episodes)
-
-    batched_act = True
 
     def act(self, observation: Any, *, explore: bool = True) -> int | np.ndarray:
         """The action of highest Q-value, or, exploring, a random one with probability epsilon.
@@ -364,11 +364,13 @@ class DQNAgent(Agent):
 
     def _gradient_step(self, observations, actions, rewards, next_observations, ends):
         config = self.config
-        target_network = self.target_network or self.q_network
-        next_q_online = self.q_network(next_observations) if config.double_dqn else None
-        targets = td_targets(  # (batch,)
-            rewards, ends, target_network(next_observations), config.gamma, next_q_online
-        )
+        if self.target_network is None:  # The chapter: targets from the network trained.
+            # Double DQN's argmax would come from this same network: plain DQN, one pass.
+            next_q_target, next_q_online = self.q_network(next_observations), None
+        else:
+            next_q_target = self.target_network(next_observations)  # (batch, actions)
+            next_q_online = self.q_network(next_observations) if config.double_dqn else None
+        targets = td_targets(rewards, ends, next_q_target, config.gamma, next_q_online)
         variables = self.q_network.trainable_variables
         with tf.GradientTape() as tape:
             q_values = self.q_network(observations)  # (batch, actions)

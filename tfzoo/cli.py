@@ -284,7 +284,7 @@ def _play(arguments: argparse.Namespace) -> int:
     if arguments.record is not None:
         # Frames are drawn off screen: SDL (pygame) needs no display for that.
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-        task = _render_task(config, rebuild_evaluation_task)
+        task = _render_task(config)
         episode_return, frames = record(agent, task, arguments.record, seed=seed)
         print(f"episode 1: return {episode_return:g} ({frames} frames in {arguments.record})")
         returns.append(episode_return)
@@ -300,12 +300,13 @@ def _play(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _render_task(config: dict[str, Any], rebuild: Any) -> Any:
+def _render_task(config: dict[str, Any]) -> Any:
     """The run's evaluation task drawing frames, or a ConfigError if it cannot."""
     from tfzoo.errors import ConfigError
+    from tfzoo.experiment import rebuild_evaluation_task
 
     try:
-        return rebuild(config, render_mode="rgb_array")
+        return rebuild_evaluation_task(config, render_mode="rgb_array")
     except (TypeError, ValueError) as error:
         raise ConfigError(f"Task {config['task']!r} cannot draw frames to record ({error}).") \
             from None
