@@ -56,8 +56,8 @@ class CharRNNAgent(SupervisedAgent):
 
     Args:
         model: A character model (`RNN` or `CharLSTM`), or a function returning one.
-        optimizer, loss, observation_space, action_space, jit_predictions: As for
-            `SupervisedAgent`.
+        optimizer, loss, observation_space, action_space, jit_predictions, strategy: As
+            for `SupervisedAgent`.
         vocabulary: The task's vocabulary.
     """
 
@@ -71,9 +71,11 @@ class CharRNNAgent(SupervisedAgent):
         action_space: gymnasium.Space,
         vocabulary: Vocabulary,
         jit_predictions: bool = False,
+        strategy: str | tf.distribute.Strategy | None = None,
     ) -> None:
         super().__init__(model, optimizer, loss, observation_space=observation_space,
-                         action_space=action_space, jit_predictions=jit_predictions)
+                         action_space=action_space, jit_predictions=jit_predictions,
+                         strategy=strategy)
         self.vocabulary = vocabulary
         self.vocabulary_characters = tf.Variable(vocabulary.characters, trainable=False)
         targets = tf.TensorSpec((None, *action_space.shape[1:]), tf.int64)
@@ -194,6 +196,7 @@ def build(task: gymnasium.Env, config: CharRNNConfig) -> CharRNNAgent:
         make_optimizer(config), make_loss(config.loss, classify=True),
         observation_space=task.observation_space, action_space=task.action_space,
         vocabulary=vocabulary, jit_predictions=config.jit_predictions,
+        strategy=config.strategy,
     )
 
 

@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from tfzoo.compiled import Compiled
 from tfzoo.core import Agent, Transition
+from tfzoo.distribute import make_strategy
 from tfzoo.errors import ConfigError, TrainingDivergedError
 from tfzoo.models import model_factory
 
@@ -57,6 +58,12 @@ class SupervisedConfig:
     """Compile the forward pass that predicts the next batch with XLA: faster for models of
     many small operations (the chapter's unrolled RNN), after a compile of a second or two."""
 
+    strategy: str | tf.distribute.Strategy = "default"
+    """Where training runs: "default" (one device), "mirrored" (every GPU, or every logical
+    CPU device, of this machine), "multiworker" (the machines `TF_CONFIG` names), or a
+    `tf.distribute.Strategy`. Each step's batch is split across the replicas; see
+    `tfzoo.distribute` and docs/scaling-out.md."""
+
 
 EAGER_PREDICTIONS = 32  # Calls of the prediction function run eagerly before it is traced.
 
@@ -82,6 +89,12 @@ class SupervisedAgent(Agent):
         optimizer: A Keras optimizer.
         loss: A Keras loss, or any `(targets, outputs) -> loss` function.
         jit_predictions: Compile the forward pass that predicts ahead with XLA.
+        strategy: A `tf.distribute.Strategy` (or its name, see `tfzoo.distribute`) to train
+            with: each step's batch (the global batch) is split evenly across its replicas,
+            which sum their gradients, so the update is the one-device update up to float
+            rounding. The model and the optimizer's variables are created in its scope (the
+            optimizer is re-made there from its config); predictions run on each worker's
+            first replica. None uses the strategy in scope, usually the default one.
         observation_space: The task's; an observation is a batch of inputs.
         action_space: The task's; integer actions (`MultiDiscrete`) mean classification,
             where actions are the argmax of the model's logits, and real ones (`Box`)
@@ -97,9 +110,18 @@ class SupervisedAgent(Agent):
         observation_space: gymnasium.spaces.Box,
         action_space: gymnasium.Space,
         jit_predictions: bool = False,
+        strategy: str | tf.distribute.Strategy | None = None,
     ) -> None:
         super().__init__()
+        self.strategy = make_strategy(strategy)
+        self._distributed = (tf.distribute.has_strategy()
+                             or self.strategy is not tf.distribute.get_strategy())
+        if self._distributed:
+            _check_outside_strategy(model, optimizer)
+            with self.strategy.scope():  # Keras optimizers bind to the strategy in scope.
+                optimizer = type(optimizer).from_config(optimizer.get_config())
         self.optimizer, self.loss = optimizer, loss
+        self._sample_losses = _unreduced(loss)
         self.model = model if isinstance(model, keras.Model) else None
         self._make_model = None if isinstance(model, keras.Model) else model
         self.classify = not isinstance(action_space, gymnasium.spaces.Box)
@@ -158,10 +180,12 @@ class SupervisedAgent(Agent):
         """
         if self.optimizer.built:
             return
-        if self.model is None:
-            self.model = self._make_model()
-        self.model(tf.zeros((1, *self._inputs.shape[1:]), self._inputs.dtype), training=False)
-        self.optimizer.build(self.model.trainable_variables)
+        with self.strategy.scope():  # Replicated variables when distributed.
+            if self.model is None:
+                self.model = self._make_model()
+            inputs = tf.zeros((1, *self._inputs.shape[1:]), self._inputs.dtype)
+            self.model(inputs, training=False)
+            self.optimizer.build(self.model.trainable_variables)
         # Keras tracks some variables, such as Dropout's random state, where a checkpoint
         # does not look; listing them all makes a resumed run draw the same dropout masks.
         self._model_variables = list(self.model.variables)
@@ -178,9 +202,60 @@ class SupervisedAgent(Agent):
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
 
+    def _distributed_train_step(self, inputs: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
+        """The train step with the batch split across the strategy's replicas."""
+        size, replicas = tf.shape(inputs)[0], self.strategy.num_replicas_in_sync
+
+        def shard(context):  # Replica i takes rows [size * i / n, size * (i + 1) / n).
+            replica = context.replica_id_in_sync_group
+            start, end = size * replica // replicas, size * (replica + 1) // replicas
+            return inputs[start:end], targets[start:end]
+
+        local_inputs, local_targets = (
+            self.strategy.experimental_distribute_values_from_function(shard)
+        )
+        losses = self.strategy.run(
+            self._replica_train_step, args=(local_inputs, local_targets, size)
+        )
+        return self.strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+
+    def _replica_train_step(self, inputs, targets, global_size) -> tf.Tensor:
+        """One replica's share: its rows' loss over the global batch's size, so the
+        gradients the optimizer sums across replicas are those of the global mean loss."""
+        with tf.GradientTape() as tape:
+            outputs = self.model(inputs, training=True)
+            losses = self._sample_losses(targets, outputs)  # (rows, *per row)
+            per_row = tf.reduce_prod(tf.shape(losses)[1:])
+            loss = tf.reduce_sum(losses) / tf.cast(global_size * per_row, losses.dtype)
+        variables = self.model.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        return loss
+
     def _train_step_and_predict_eagerly(self, inputs, targets, next_inputs):
-        loss = self._train_step_eagerly(inputs, targets)
+        if self._distributed:
+            loss = self._distributed_train_step(inputs, targets)
+        else:
+            loss = self._train_step_eagerly(inputs, targets)
         return loss, self._predict_ahead(next_inputs)  # Reads the updated weights.
+
+
+def _check_outside_strategy(model: Any, optimizer: keras.optimizers.Optimizer) -> None:
+    """Refuses a model or optimizer whose variables exist already: they would not be replicated."""
+    if isinstance(model, keras.Model) and model.built:
+        raise ConfigError(
+            f"The model {model.name!r} is built already, so its variables live outside the "
+            f"distribution strategy. Pass a function that makes the model instead "
+            f"(model=lambda: MyModel()), and the agent builds it in the strategy's scope."
+        )
+    if optimizer.built:
+        raise ConfigError("The optimizer is built already; pass a new one with a strategy.")
+
+
+def _unreduced(loss: Any) -> Any:
+    """`loss` returning one value per row (per target) instead of their mean."""
+    if isinstance(loss, keras.losses.Loss):
+        return type(loss).from_config({**loss.get_config(), "reduction": None})
+    return loss  # Keras's loss functions return one value per row already.
 
 
 class _Lookahead:
@@ -214,7 +289,7 @@ def build(task: gymnasium.Env, config: SupervisedConfig) -> SupervisedAgent:
     return SupervisedAgent(
         model, make_optimizer(config), make_loss(config.loss, classify),
         observation_space=task.observation_space, action_space=task.action_space,
-        jit_predictions=config.jit_predictions,
+        jit_predictions=config.jit_predictions, strategy=config.strategy,
     )
 
 

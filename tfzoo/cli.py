@@ -98,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
         "--deterministic", action="store_true",
         help="TensorFlow's op determinism: the same seed gives bit-identical metrics",
     )
+    train.add_argument(
+        "--strategy", choices=["default", "mirrored", "multiworker"],
+        help="train a supervised agent on several devices: mirrored (this machine's GPUs or "
+        "logical CPUs) or multiworker (the machines TF_CONFIG names); docs/scaling-out.md",
+    )
+    train.add_argument(
+        "--cpu-devices", type=int, metavar="N",
+        help="split the CPU into N logical devices first (for --strategy mirrored without GPUs)",
+    )
     train.set_defaults(command=_train)
 
     evaluation = commands.add_parser("eval", help="re-evaluate a saved run")
@@ -164,9 +173,14 @@ def _list(arguments: argparse.Namespace) -> int:
 
 
 def _train(arguments: argparse.Namespace) -> int:
+    from tfzoo import distribute
     from tfzoo.errors import ConfigError
     from tfzoo.experiment import resume_run, start_run
 
+    if arguments.cpu_devices is not None:
+        distribute.split_cpu(arguments.cpu_devices)  # Before TensorFlow starts its devices.
+    if arguments.strategy == "multiworker" or _resumes_multiworker(arguments.resume):
+        distribute.make_strategy("multiworker")  # Before anything else runs, as TF requires.
     if arguments.resume is not None:
         given = [flag for flag, value in _run_flags(arguments).items() if value]
         if given:
@@ -186,6 +200,9 @@ def _train(arguments: argparse.Namespace) -> int:
         )
         if arguments.data_dir is not None:
             task_overrides["data_dir"] = arguments.data_dir
+        if arguments.strategy is not None:
+            _check_takes_strategy(arguments.task, arguments.agent)
+            agent_overrides["strategy"] = arguments.strategy
         summary = start_run(
             arguments.task, path=arguments.logdir, preset=arguments.preset, seed=arguments.seed,
             steps=arguments.steps, episodes=arguments.episodes,
@@ -197,6 +214,38 @@ def _train(arguments: argparse.Namespace) -> int:
         )
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def _check_takes_strategy(task_id: str, agent: str | None) -> None:
+    """Refuses --strategy for an agent without a `strategy` setting, saying what it has."""
+    import tfzoo
+    from tfzoo.config import parameter_hints
+    from tfzoo.errors import ConfigError
+    from tfzoo.registration import load
+
+    name = agent or tfzoo.spec(task_id).agent
+    config_class = load(tfzoo.agent_registry[name].config) if name in tfzoo.agent_registry \
+        else None
+    if config_class is not None and "strategy" not in parameter_hints(config_class):
+        raise ConfigError(
+            f"--strategy splits the batches of supervised agents across devices; the {name!r} "
+            f"agent has no batches to split. For the DQN agent, collect experience in parallel "
+            f"with --num-envs N instead (docs/scaling-out.md)."
+        )
+
+
+def _resumes_multiworker(path: str | None) -> bool:
+    """Whether `path` is a run that trained with strategy='multiworker' (False if no run)."""
+    from tfzoo.errors import TfzooError
+    from tfzoo.runs import RunDirectory
+
+    if path is None:
+        return False
+    try:
+        config = RunDirectory.open(path).config
+    except TfzooError:  # Reported, in context, when the run is resumed.
+        return False
+    return config.get("agent_config", {}).get("strategy") == "multiworker"
 
 
 def _evaluate(arguments: argparse.Namespace) -> int:
@@ -316,7 +365,7 @@ def _run_flags(arguments: argparse.Namespace) -> dict[str, Any]:
     return {
         "ID": arguments.task, "--preset": arguments.preset, "--seed": arguments.seed is not None,
         "--agent": arguments.agent, "--deterministic": arguments.deterministic,
-        "--eager/--jit": arguments.execution,
+        "--eager/--jit": arguments.execution, "--strategy": arguments.strategy,
         "--steps": arguments.steps, "--episodes": arguments.episodes,
         "--max-seconds": arguments.max_seconds, "--set": arguments.set,
         "--logdir": arguments.logdir, "--data-dir": arguments.data_dir,

@@ -23,6 +23,7 @@ from tfzoo.compiled import EXECUTION_MODES, trace_counts
 from tfzoo.compiled import execution as execution_mode  # `execution` names a setting here.
 from tfzoo.config import full_kwargs
 from tfzoo.core import Agent
+from tfzoo.distribute import worker_path
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
 from tfzoo.evaluation import PeriodicEvaluation
 from tfzoo.loop import Callback, LoopState, check_budget, evaluate, evaluation_returns, run
@@ -102,6 +103,12 @@ def start_run(
     else:
         agent_spec, config = resolve_named_agent(agent, **(agent_overrides or {}))
     learner = load(agent_spec.entry_point)(task, config)
+    strategy = getattr(learner, "strategy", None)
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and max_seconds:
+        raise ConfigError(
+            "A multi-worker run cannot stop after max_seconds: its workers would stop at "
+            "different steps and wait for each other forever. Give it --steps or --episodes."
+        )
     task_kwargs = full_kwargs(load(spec(task_id).entry_point), task.unwrapped.spec.kwargs)
     # Built before anything is written, so a bad setting fails before the run starts.
     eval_task = rebuild_evaluation_task(
@@ -110,6 +117,8 @@ def start_run(
     if path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = Path("runs") / f"{task_id}-{preset}-seed{seed}-{stamp}"
+    if strategy is not None:
+        path = worker_path(path, strategy)  # Workers other than the chief write beside it.
     run_directory = RunDirectory.create(path, _as_json({
         "task": task_id, "preset": preset, "agent": agent_spec.name, "seed": seed,
         "budget": budget, "task_kwargs": task_kwargs, "agent_config": config_fields(config),
@@ -138,7 +147,7 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
         )
     if run_directory.config.get("deterministic"):
         tf.config.experimental.enable_op_determinism()
-    task, agent = _rebuild(run_directory)
+    task, agent = _rebuild(run_directory, training=True)
     state = LoopState()
     logger = RunLogger(
         run_directory, agent, state, run_directory.config.get("checkpoint_seconds", 60.0)
@@ -192,15 +201,22 @@ def evaluate_run(
     )
 
 
-def _rebuild(run_directory: RunDirectory) -> tuple[gymnasium.Env, Agent]:
+def _rebuild(run_directory: RunDirectory, training: bool = False) -> tuple[gymnasium.Env, Agent]:
+    """The run's task and agent, built as config.json says (not restored).
+
+    Args:
+        training: Build the agent to train on (resume). Otherwise it is for evaluating
+            and playing, on this machine's default device whatever strategy it trained with.
+    """
     config = run_directory.config
     seed_everything(config["seed"])
+    settings = dict(config["agent_config"])
+    if not training and "strategy" in settings:
+        settings["strategy"] = "default"
     try:
         task = make(config["task"], preset=config["preset"], **config["task_kwargs"])
         # config.json records every field of the agent's config, and the agent's name.
-        agent_spec, agent_config = resolve_named_agent(
-            config["agent"], **config["agent_config"]
-        )
+        agent_spec, agent_config = resolve_named_agent(config["agent"], **settings)
     except (TfzooError, TypeError, ValueError) as error:
         raise RunDirectoryError(
             f"The run in {str(run_directory.path)!r} cannot be rebuilt from its config.json: "

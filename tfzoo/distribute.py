@@ -1,0 +1,146 @@
+"""Training on several devices or machines with `tf.distribute`: strategies by name, workers.
+
+This module picks a `tf.distribute.Strategy` ("default", "mirrored", "multiworker") and
+tells a worker of a multi-worker run where to write; the data-parallel training step
+itself lives in the supervised agent. docs/scaling-out.md explains when to use which.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import tensorflow as tf
+
+from tfzoo.errors import ConfigError
+
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+def make_strategy(strategy: str | tf.distribute.Strategy | None) -> tf.distribute.Strategy:
+    """The strategy called `strategy`, or `strategy` itself if it is one already.
+
+    - "default" (or None): TensorFlow's default strategy, one device, no distribution.
+    - "mirrored": `tf.distribute.MirroredStrategy` over every GPU, or over every logical
+      CPU device when there is no GPU (see `split_cpu`): one replica per device, each
+      taking its share of the global batch, gradients summed across them.
+    - "multiworker": `tf.distribute.MultiWorkerMirroredStrategy`, one process per machine
+      (or per worker), each told its place in the cluster by the `TF_CONFIG` variable.
+
+    Raises:
+        ConfigError: An unknown name, or "multiworker" without `TF_CONFIG`.
+    """
+    if isinstance(strategy, tf.distribute.Strategy):
+        return strategy
+    if strategy is None or strategy == "default":
+        return tf.distribute.get_strategy()
+    if strategy == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = gpus or tf.config.list_logical_devices("CPU")
+        return tf.distribute.MirroredStrategy([device.name for device in devices])
+    if strategy == "multiworker":
+        return _multi_worker_strategy(os.environ.get("TF_CONFIG", ""))
+    raise ConfigError(
+        f"strategy={strategy!r} is not a strategy; use one of {', '.join(STRATEGIES)}, or pass "
+        f"a tf.distribute.Strategy from Python."
+    )
+
+
+@functools.cache
+def _multi_worker_strategy(tf_config: str) -> tf.distribute.Strategy:
+    """The process's one `MultiWorkerMirroredStrategy` (TensorFlow allows a single one)."""
+    worker_task(tf_config)  # Checks TF_CONFIG first, with a clear error.
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    except RuntimeError as error:  # "Collective ops must be configured at program startup".
+        raise ConfigError(
+            f"The multi-worker strategy must be made before TensorFlow starts ({error}). Call "
+            f"tfzoo.distribute.make_strategy('multiworker') first thing in the program; later "
+            f"calls, and strategy='multiworker' settings, then use that one."
+        ) from None
+
+
+def worker_task(tf_config: str | None = None) -> tuple[str, int]:
+    """This process's (task type, index) in the cluster `TF_CONFIG` describes.
+
+    Args:
+        tf_config: The variable's text; None reads the environment.
+
+    Raises:
+        ConfigError: `TF_CONFIG` is missing or is not a cluster description.
+    """
+    text = os.environ.get("TF_CONFIG", "") if tf_config is None else tf_config
+    example = ('TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+               '"task": {"type": "worker", "index": 0}}\'')
+    if not text:
+        raise ConfigError(
+            "strategy='multiworker' reads the cluster from the TF_CONFIG environment variable, "
+            f"which is not set. Set it in each worker, e.g. {example} (index 1 on the second), "
+            "or use strategy='mirrored' for the devices of this machine (docs/scaling-out.md)."
+        )
+    try:
+        parsed = json.loads(text)
+        task_type, index = parsed["task"]["type"], int(parsed["task"]["index"])
+        workers = parsed["cluster"][task_type]
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError(f"TF_CONFIG={text!r} is not a cluster description; it looks like "
+                          f"{example}.") from None
+    if not 0 <= index < len(workers):
+        raise ConfigError(f"TF_CONFIG gives task index {index}, but the cluster has "
+                          f"{len(workers)} {task_type!r} addresses.")
+    return task_type, index
+
+
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """Whether this process writes the run's own files (always, unless several workers)."""
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return True
+    task_type, index = worker_task()
+    has_chief = "chief" in json.loads(os.environ["TF_CONFIG"])["cluster"]
+    return task_type == "chief" or (task_type == "worker" and index == 0 and not has_chief)
+
+
+def worker_path(path: str | os.PathLike, strategy: tf.distribute.Strategy) -> Path:
+    """Where this process keeps a run meant for `path`.
+
+    The chief writes `path` itself; every other worker of a multi-worker run writes a run
+    directory of its own beside it, `<path>.<type>-<index>` (e.g. `run.worker-1`), with its
+    own logs and checkpoints, so that no two processes write the same file.
+    """
+    path = Path(path)
+    if is_chief(strategy):
+        return path
+    task_type, index = worker_task()
+    return path.with_name(f"{path.name}.{task_type}-{index}")
+
+
+def split_cpu(devices: int) -> None:
+    """Splits the CPU into `devices` logical devices, for "mirrored" on a machine without GPUs.
+
+    Must run before TensorFlow first uses a device (at the start of a program).
+
+    Raises:
+        ConfigError: `devices` is below 1, or TensorFlow has already started.
+    """
+    if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
+        raise ConfigError(f"cpu_devices={devices!r} must be a whole number >= 1.")
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(devices)]
+        )
+    except RuntimeError:
+        raise ConfigError(
+            f"Cannot split the CPU into {devices} devices: TensorFlow has already started "
+            f"using its devices. Call tfzoo.distribute.split_cpu({devices}) first thing in "
+            f"the program."
+        ) from None
+
+
+def describe(strategy: Any) -> str:
+    """A short description for logs: the strategy's class and how many replicas it has."""
+    strategy = make_strategy(strategy)
+    return f"{type(strategy).__name__} ({strategy.num_replicas_in_sync} replicas)"
