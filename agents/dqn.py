@@ -76,11 +76,20 @@ class ReplayBuffer:
     def add(self, observation: Any, action: int, reward: float, next_observation: Any,
             ends: bool) -> None:
         """Stores one transition, overwriting the oldest once the buffer is full."""
-        i = self.position
-        self.observations[i], self.actions[i], self.rewards[i] = observation, action, reward
-        self.next_observations[i], self.ends[i] = next_observation, ends
-        self.position = (i + 1) % self.capacity
-        self.size = min(self.size + 1, self.capacity)
+        self.add_batch(np.asarray(observation)[None], [action], [reward],
+                       np.asarray(next_observation)[None], [ends])
+
+    def add_batch(self, observations: Any, actions: Any, rewards: Any, next_observations: Any,
+                  ends: Any) -> None:
+        """Stores transitions given as arrays with a leading (transitions,) dimension."""
+        count = len(actions)
+        rows = (self.position + np.arange(count)) % self.capacity  # (count,)
+        self.observations[rows], self.actions[rows], self.rewards[rows] = (
+            observations, actions, rewards
+        )
+        self.next_observations[rows], self.ends[rows] = next_observations, ends
+        self.position = (self.position + count) % self.capacity
+        self.size = min(self.size + count, self.capacity)
 
     def sample(self, generator: np.random.Generator, batch_size: int,
                batches: int = 1) -> tuple[np.ndarray, ...]:
@@ -296,22 +305,33 @@ class DQNAgent(Agent):
         return actions
 
     def learn(self, transition: Transition) -> dict[str, float]:
-        """Stores the transition; every `train_freq` steps takes `gradient_steps` steps."""
+        """Stores the transition; every `train_freq` steps takes `gradient_steps` steps.
+
+        `transition` is one step, or a batch of them from a vector of environments (arrays
+        with a leading dimension), which count as that many steps.
+        """
         self.build()
         config, progress = self.config, self.progress
-        ends = transition.terminated or (transition.truncated and not config.bootstrap_truncated)
-        self.replay_buffer.add(
-            transition.observation, int(transition.action) - self.first_action,
-            transition.reward, transition.next_observation, ends,
+        batch = np.ndim(transition.reward) == 1
+        observations, actions, rewards, next_observations, terminated, truncated = (
+            np.asarray(value) if batch else np.asarray(value)[None] for value in (
+                transition.observation, transition.action, transition.reward,
+                transition.next_observation, transition.terminated, transition.truncated,
+            )
         )
-        progress.steps += 1
-        progress.episodes += bool(transition.terminated or transition.truncated)
+        ends = terminated | (truncated & (not config.bootstrap_truncated))  # (steps,)
+        self.replay_buffer.add_batch(observations, actions - self.first_action, rewards,
+                                     next_observations, ends)
+        steps_before, progress.steps = progress.steps, progress.steps + len(rewards)
+        progress.episodes += int(np.sum(terminated | truncated))
+        # Every `train_freq` steps passed: with n environments, n / train_freq phases a step.
+        phases = progress.steps // config.train_freq - steps_before // config.train_freq
         # The buffer, not the step count: a run resumed without its replay refills it first.
         enough = max(config.batch_size, min(config.learning_starts, config.buffer_size))
-        if len(self.replay_buffer) < enough or progress.steps % config.train_freq:
+        if len(self.replay_buffer) < enough or phases == 0:
             return {}
         batches = self.replay_buffer.sample(
-            progress.generator, config.batch_size, config.gradient_steps
+            progress.generator, config.batch_size, config.gradient_steps * phases
         )
         loss, mean_q = (float(value) for value in self._update(*batches))
         if not math.isfinite(loss):

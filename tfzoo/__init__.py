@@ -69,6 +69,7 @@ _LAZY = {
     "tfzoo.text": ["Vocabulary", "generate"],
     "tfzoo.envs.legacy_gym": ["from_gym"],
     "tfzoo.compiled": ["execution"],
+    "tfzoo.vector": ["make_vec"],
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
@@ -78,7 +79,7 @@ __all__ = [
     "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError", "Vocabulary",
     "agent_registry", "evaluate", "evaluate_run", "evaluation_returns", "execution", "from_gym",
     "generate",
-    "load_mnist", "load_run", "load_text", "make", "make_agent",
+    "load_mnist", "load_run", "load_text", "make", "make_agent", "make_vec",
     "pprint_registry", "register", "register_agent", "registry", "resume_run", "run",
     "seed_everything", "spec", "start_run", "train",
 ]

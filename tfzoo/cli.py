@@ -104,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
         "logical CPUs) or multiworker (the machines TF_CONFIG names); docs/scaling-out.md",
     )
     train.add_argument(
+        "--num-envs", type=int, default=1, metavar="N",
+        help="collect experience from N copies of the environment at once (DQN; default 1)",
+    )
+    train.add_argument(
         "--cpu-devices", type=int, metavar="N",
         help="split the CPU into N logical devices first (for --strategy mirrored without GPUs)",
     )
@@ -210,7 +214,7 @@ def _train(arguments: argparse.Namespace) -> int:
             agent_overrides=agent_overrides, checkpoint_seconds=arguments.checkpoint_seconds,
             progress=not arguments.no_progress, agent=arguments.agent,
             deterministic=arguments.deterministic,
-            execution=arguments.execution or "compiled",
+            execution=arguments.execution or "compiled", num_envs=arguments.num_envs,
         )
     print(json.dumps(summary, indent=2))
     return 0
@@ -366,6 +370,7 @@ def _run_flags(arguments: argparse.Namespace) -> dict[str, Any]:
         "ID": arguments.task, "--preset": arguments.preset, "--seed": arguments.seed is not None,
         "--agent": arguments.agent, "--deterministic": arguments.deterministic,
         "--eager/--jit": arguments.execution, "--strategy": arguments.strategy,
+        "--num-envs": arguments.num_envs != 1,
         "--steps": arguments.steps, "--episodes": arguments.episodes,
         "--max-seconds": arguments.max_seconds, "--set": arguments.set,
         "--logdir": arguments.logdir, "--data-dir": arguments.data_dir,

@@ -37,6 +37,7 @@ from tfzoo.registration import (
 )
 from tfzoo.runs import BestCheckpoint, RunDirectory, RunLogger
 from tfzoo.seeding import MAX_SEED, seed_everything
+from tfzoo.vector import make_vec
 
 PATH_SETTINGS = ("data_dir", "text_path")  # Task settings that are paths on this machine.
 
@@ -58,6 +59,7 @@ def start_run(
     agent: str | None = None,
     deterministic: bool = False,
     execution: str = "compiled",
+    num_envs: int = 1,
 ) -> dict[str, Any]:
     """Trains an agent in a new run directory, evaluates it, returns the summary.
 
@@ -79,6 +81,8 @@ def start_run(
             process), so the same seed gives bit-identical metrics; `tfzoo verify` checks.
         execution: "compiled" (`tf.function`), "eager" (for print and pdb) or "jit" (XLA);
             see `tfzoo.compiled.execution`.
+        num_envs: Collect experience from this many copies of the task at once
+            (`tfzoo.make_vec`), for agents that act on batches (the DQN agent).
 
     Raises:
         TfzooError: A bad id, preset, override or budget, or a directory already in use.
@@ -103,6 +107,7 @@ def start_run(
     else:
         agent_spec, config = resolve_named_agent(agent, **(agent_overrides or {}))
     learner = load(agent_spec.entry_point)(task, config)
+    training_task = _training_task(task_id, preset, task_overrides, num_envs, learner) or task
     strategy = getattr(learner, "strategy", None)
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and max_seconds:
         raise ConfigError(
@@ -124,12 +129,12 @@ def start_run(
         "budget": budget, "task_kwargs": task_kwargs, "agent_config": config_fields(config),
         "overrides": {"task": task_overrides or {}, "agent": agent_overrides or {}},
         "checkpoint_seconds": checkpoint_seconds, "deterministic": deterministic,
-        "execution": execution,
+        "execution": execution, "num_envs": num_envs,
     }))
     state = LoopState()
     logger = RunLogger(run_directory, learner, state, checkpoint_seconds)
     return _train_and_evaluate(
-        run_directory, task, eval_task, learner, state, logger, progress, callbacks
+        run_directory, training_task, eval_task, learner, state, logger, progress, callbacks
     )
 
 
@@ -222,7 +227,26 @@ def _rebuild(run_directory: RunDirectory, training: bool = False) -> tuple[gymna
             f"The run in {str(run_directory.path)!r} cannot be rebuilt from its config.json: "
             f"{error}"
         ) from None
-    return task, load(agent_spec.entry_point)(task, agent_config)
+    learner = load(agent_spec.entry_point)(task, agent_config)
+    if training:
+        task = _training_task(config["task"], config["preset"], config["task_kwargs"],
+                              config.get("num_envs", 1), learner) or task
+    return task, learner
+
+
+def _training_task(task_id, preset, task_kwargs, num_envs, learner) -> gymnasium.Env | None:
+    """The vector of `num_envs` copies of the task to train `learner` on, or None for one."""
+    if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
+        raise ConfigError(f"num_envs={num_envs!r} must be a whole number >= 1.")
+    if num_envs == 1:
+        return None
+    if not learner.batched_act:
+        raise ConfigError(
+            f"num_envs={num_envs}: the {type(learner).__name__} acts on one observation at a "
+            f"time; only agents that act on batches (the DQN agent) collect from several "
+            f"environments. Drop --num-envs, or use --strategy to spread a supervised agent."
+        )
+    return make_vec(task_id, num_envs, preset=preset, **task_kwargs)
 
 
 def _budget(task_id, preset, steps, episodes, max_seconds) -> dict[str, Any]:

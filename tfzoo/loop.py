@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from tfzoo import seeding
 from tfzoo.core import Agent, Transition
 from tfzoo.errors import ConfigError
 from tfzoo.progress import ProgressBar
+from tfzoo.vector import vector_episodes
 
 
 @dataclass
@@ -185,17 +186,20 @@ def run(
         return budget.spent(state, time.perf_counter() - started)
 
     interrupted = False
+    episodes = vector_episodes if isinstance(task, gymnasium.vector.VectorEnv) else _episodes
     try:
-        while not interrupted and not out_of_budget():
-            record, interrupted = _episode(
-                agent, task, state, reset_seed, learn, explore, bar, out_of_budget
-            )
-            reset_seed = None
+        for record, interrupted in episodes(
+            agent, task, state, reset_seed, learn, explore, bar, out_of_budget
+        ):
+            if record is None:  # Ctrl-C between episodes of a vector environment.
+                break
             state.seconds = record["seconds"] = time.perf_counter() - started
             state.random_states = seeding.capture(task)
             history.episodes.append(record)
             for callback in callbacks:
                 callback.on_episode_end(record, state)
+            if interrupted:
+                break
     except KeyboardInterrupt:  # Outside an episode's steps: in a reset or a callback.
         interrupted = True
     finally:
@@ -244,6 +248,16 @@ class Budget:
             or (self.episodes is not None and state.episodes >= self.episodes)
             or (self.max_seconds is not None and seconds >= self.max_seconds)
         )
+
+
+def _episodes(
+    agent: Agent, task: gymnasium.Env, state: LoopState, reset_seed: int | None, learn: bool,
+    explore: bool, bar: ProgressBar, out_of_budget: Callable[[], bool],
+) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Runs episodes one after another until the budget; yields (record, interrupted) each."""
+    while not out_of_budget():
+        yield _episode(agent, task, state, reset_seed, learn, explore, bar, out_of_budget)
+        reset_seed = None  # Only the first episode is reset with the seed.
 
 
 def _episode(

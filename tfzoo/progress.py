@@ -27,10 +27,11 @@ class ProgressBar:
         )
         self._next_postfix = 0.0
 
-    def step(self, episode_return: float, totals: dict[str, tuple[float, int]]) -> None:
-        """Counts one step (if the bar counts steps) and refreshes the figures twice a second."""
+    def step(self, episode_return: float, totals: dict[str, tuple[float, int]],
+             steps: int = 1) -> None:
+        """Counts `steps` steps (if the bar counts steps); refreshes the figures twice a second."""
         if self.enabled and self.counts_steps:
-            self.bar.update(1)
+            self.bar.update(steps)
             if time.monotonic() >= self._next_postfix:
                 self._show(episode_return, totals)
 

@@ -38,7 +38,7 @@ def capture(task: gymnasium.Env) -> dict[str, Any]:
     return {
         "python": random.getstate(),
         "numpy": np.random.get_state(),
-        "task": task.unwrapped.np_random.bit_generator.state,
+        "task": _task_state(task),
         "action_space": _space_state(task.action_space),
         "observation_space": _space_state(task.observation_space),
     }
@@ -49,7 +49,10 @@ def restore(task: gymnasium.Env, states: dict[str, Any]) -> None:
     random.setstate(_as_tuple(states["python"]))
     kind, keys, position, has_gauss, gauss = states["numpy"]
     np.random.set_state((kind, np.asarray(keys, np.uint32), position, has_gauss, gauss))
-    task.unwrapped.np_random = _generator(states["task"])
+    if isinstance(task, gymnasium.vector.VectorEnv):  # One generator per sub-environment.
+        task.set_attr("np_random", [_generator(state) for state in states["task"]])
+    else:
+        task.unwrapped.np_random = _generator(states["task"])
     for name in ("action_space", "observation_space"):
         if states.get(name) is not None:
             getattr(task, name)._np_random = _generator(states[name])
@@ -66,6 +69,13 @@ def to_json(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _task_state(task: gymnasium.Env) -> Any:
+    """The state of the task's generator, or a list of them for a vector of environments."""
+    if isinstance(task, gymnasium.vector.VectorEnv):
+        return [generator.bit_generator.state for generator in task.np_random]
+    return task.unwrapped.np_random.bit_generator.state
 
 
 def _space_state(space: gymnasium.Space) -> dict[str, Any] | None:

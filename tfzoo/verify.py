@@ -54,6 +54,7 @@ def verify_run(
             agent_overrides=config["agent_config"], agent=config["agent"],
             checkpoint_seconds=config.get("checkpoint_seconds", 60.0), progress=progress,
             deterministic=exact, execution=config.get("execution", "compiled"),
+            num_envs=config.get("num_envs", 1),
         )
         replayed_rows = _read_rows(Path(directory) / "replay" / PROGRESS)
     rows = _read_rows(original.path / PROGRESS)

@@ -1,0 +1,144 @@
+"""Copies of a task stepped together (Gymnasium vector environments), for batch-acting agents.
+
+`make_vec` builds them; `vector_episodes` is what the loop runs on them instead of one
+episode at a time. It is not a second loop: `tfzoo.run` drives both, with the same budget,
+callbacks and records. Only agents with `batched_act` (the DQN agent) can use it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gymnasium
+import numpy as np
+from gymnasium.vector import AutoresetMode
+
+from tfzoo.core import Agent, Transition
+from tfzoo.errors import ConfigError
+from tfzoo.progress import ProgressBar
+from tfzoo.registration import make
+
+
+def make_vec(
+    task_id: str, num_envs: int, *, vectorization_mode: str = "sync", **overrides: Any
+) -> gymnasium.vector.VectorEnv:
+    """`num_envs` copies of the task `task_id` (made by `tfzoo.make` with `overrides`) as one.
+
+    Like `gymnasium.make_vec`, but for tfzoo ids too. A sub-environment that ends an
+    episode is reset in the same step (Gymnasium's `SAME_STEP` autoreset): `step` returns
+    the first observation of its next episode and `info["final_obs"]` the last of the one
+    that ended, which is the observation a transition must end on.
+
+    Args:
+        task_id: A registered tfzoo id, or a Gymnasium id.
+        num_envs: How many copies, >= 1.
+        vectorization_mode: "sync" (one process, stepped in turn; best for cheap
+            environments such as CartPole) or "async" (one process per copy).
+    """
+    if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
+        raise ConfigError(f"num_envs={num_envs!r} must be a whole number >= 1.")
+    classes = {"sync": gymnasium.vector.SyncVectorEnv, "async": gymnasium.vector.AsyncVectorEnv}
+    if vectorization_mode not in classes:
+        raise ConfigError(f"vectorization_mode={vectorization_mode!r} must be 'sync' or 'async'.")
+    make_one = functools.partial(make, task_id, **overrides)
+    return classes[vectorization_mode]([make_one] * num_envs,
+                                       autoreset_mode=AutoresetMode.SAME_STEP)
+
+
+def vector_episodes(
+    agent: Agent, task: gymnasium.vector.VectorEnv, state: Any, reset_seed: int | None,
+    learn: bool, explore: bool, bar: ProgressBar, out_of_budget: Callable[[], bool],
+) -> Iterator[tuple[dict[str, Any] | None, bool]]:
+    """Steps every sub-environment at once; yields (record, interrupted) per episode that ends.
+
+    Each step is one `act` on the batch of observations and one `learn` on the batch of
+    transitions it made (`state.steps` counts them all). Both of Gymnasium 1.x's autoreset
+    modes are handled: with `SAME_STEP` a transition ends on `info["final_obs"]`; with
+    `NEXT_STEP` the step that only resets a sub-environment is no transition and is left out.
+    Ctrl-C yields (None, True); episodes unfinished when the run stops are not recorded.
+    """
+    if not agent.batched_act:
+        raise ConfigError(
+            f"{type(agent).__name__} acts on one observation at a time, so it cannot drive a "
+            f"vector of {task.num_envs} environments; train it on a single task (num_envs=1)."
+        )
+    mode = AutoresetMode(task.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
+    if mode == AutoresetMode.DISABLED:
+        raise ConfigError("A vector environment with autoreset disabled cannot run in the loop; "
+                          "make it with autoreset_mode=AutoresetMode.SAME_STEP (tfzoo.make_vec).")
+    observations, _ = task.reset(seed=reset_seed)
+    returns, lengths = np.zeros(task.num_envs), np.zeros(task.num_envs, np.int64)
+    totals = _Totals(task.num_envs)
+    resetting = np.zeros(task.num_envs, bool)  # NEXT_STEP: this step only resets them.
+    while not out_of_budget():
+        try:
+            actions = agent.act(observations, explore=explore)  # (envs,)
+            next_observations, rewards, terminated, truncated, info = task.step(actions)
+        except KeyboardInterrupt:
+            yield None, True
+            return
+        real = ~resetting  # The rows that are transitions.
+        returns[real] += rewards[real]
+        lengths[real] += 1
+        state.steps += int(real.sum())
+        if learn and real.any():
+            metrics = agent.learn(Transition(
+                observations[real], actions[real], rewards[real],
+                _final_observations(next_observations, info)[real], terminated[real],
+                truncated[real], info,
+            ))
+            totals.add(metrics, real)
+        observations = next_observations
+        ended = (terminated | truncated) & real
+        resetting = ended if mode == AutoresetMode.NEXT_STEP else resetting
+        bar.step(float(returns.max()), totals.sums(int(np.argmax(returns))), int(real.sum()))
+        for index in np.flatnonzero(ended):
+            state.episodes += 1
+            record = {
+                "episode": state.episodes, "steps": state.steps, "return": float(returns[index]),
+                "length": int(lengths[index]), "terminated": bool(terminated[index]),
+                "truncated": bool(truncated[index]), "seconds": 0.0,
+                **totals.means(index),
+            }
+            bar.episode_end(record["return"], totals.sums(index))
+            returns[index], lengths[index] = 0.0, 0
+            totals.clear(index)
+            yield record, False
+
+
+def _final_observations(observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
+    """`observations`, with the last observation of each episode that just ended (SAME_STEP)."""
+    if "_final_obs" not in info:
+        return observations
+    finals = observations.copy()
+    for index in np.flatnonzero(info["_final_obs"]):
+        finals[index] = info["final_obs"][index]
+    return finals
+
+
+class _Totals:
+    """Per sub-environment sums and counts of the metrics `learn` returned in its episode."""
+
+    def __init__(self, count: int) -> None:
+        self.count, self.totals = count, {}
+
+    def add(self, metrics: dict[str, float], rows: np.ndarray) -> None:
+        for name, value in metrics.items():
+            total, counted = self.totals.setdefault(
+                name, (np.zeros(self.count), np.zeros(self.count, np.int64))
+            )
+            total[rows] += float(value)
+            counted[rows] += 1
+
+    def sums(self, index: int) -> dict[str, tuple[float, int]]:
+        return {name: (float(total[index]), int(counted[index]))
+                for name, (total, counted) in self.totals.items() if counted[index]}
+
+    def means(self, index: int) -> dict[str, float]:
+        return {name: total / counted for name, (total, counted) in self.sums(index).items()}
+
+    def clear(self, index: int) -> None:
+        for total, counted in self.totals.values():
+            total[index], counted[index] = 0.0, 0
