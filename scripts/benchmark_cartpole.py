@@ -4,6 +4,8 @@ Rows (`--runs`), interleaved per seed so the machine's noise hits them alike:
 
 - `default`: `tfzoo train cartpole-dqn` (the tuned preset, through a run directory, so with
   its periodic evaluations and the best policy they keep), seeds 0-4 by default;
+- `num-envs-8`: the same with `--num-envs 8` (eight CartPoles stepped together, one `act`
+  for all; the same replay ratio, so as many gradient steps per environment step);
 - `sb3`: Stable-Baselines3's DQN with rl-baselines3-zoo's tuned CartPole-v1 settings, with
   the same evaluations (every `EVAL_EVERY` steps, 10 greedy episodes) and `best_model`; it
   runs only when `stable_baselines3` is importable (install it in a benchmark venv only);
@@ -13,7 +15,9 @@ Rows (`--runs`), interleaved per seed so the machine's noise hits them alike:
 
 Each row reports the environment steps at which a 10-episode evaluation first reached 475,
 the final policy's and the best policy's 100-episode mean and standard deviation, training
-seconds (periodic evaluations included) and environment steps per second.
+seconds (periodic evaluations included) and environment steps per second. The tfzoo rows
+also time 10,000 steps of `tfzoo.train` alone (no evaluations, no run directory): the
+speed of collecting and learning, which periodic evaluations of a good policy dilute.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ import tensorflow as tf
 import tfzoo
 
 SOLVED, FINAL_EPISODES = 475.0, 100
-RUNS = ["default", "sb3", "handbook", "chapter"]
+RUNS = ["default", "num-envs-8", "sb3", "handbook", "chapter"]
+THROUGHPUT_STEPS = 10_000
 
 
 def first_solved(rows) -> int | None:
@@ -49,17 +54,29 @@ def returns_summary(returns, prefix) -> dict:
     return {f"{prefix}_mean": float(np.mean(returns)), f"{prefix}_std": float(np.std(returns))}
 
 
-def run_tfzoo_default(seed, directory) -> dict:
-    """`tfzoo train cartpole-dqn --seed SEED`: its summary evaluates both policies over 100
-    greedy episodes (the final one and the best one kept)."""
-    path = Path(directory) / f"tfzoo-default-{seed}"
-    summary = tfzoo.start_run("cartpole-dqn", path=path, seed=seed, progress=False)
+def run_tfzoo_default(seed, directory, num_envs=1) -> dict:
+    """`tfzoo train cartpole-dqn --seed SEED --num-envs N`: its summary evaluates both
+    policies over 100 greedy episodes (the final one and the best one kept)."""
+    path = Path(directory) / f"tfzoo-default-{num_envs}-{seed}"
+    summary = tfzoo.start_run("cartpole-dqn", path=path, seed=seed, progress=False,
+                              num_envs=num_envs)
     with open(path / "progress.csv", newline="") as file:
         rows = list(csv.DictReader(file))
     return {"first_solved": first_solved(rows), "seconds": summary["wall_seconds"],
-            "steps": summary["steps"],
+            "steps": summary["steps"], "num_envs": num_envs,
+            "train_only_steps_per_second": train_only_speed(seed, num_envs),
             "final_mean": summary["eval_return"], "final_std": summary["eval_return_std"],
             "best_mean": summary["best_eval_return"], "best_std": summary["best_eval_return_std"]}
+
+
+def train_only_speed(seed, num_envs) -> float:
+    """Environment steps per second of `tfzoo.train` alone, for THROUGHPUT_STEPS steps."""
+    task = (tfzoo.make("cartpole-dqn") if num_envs == 1
+            else tfzoo.make_vec("cartpole-dqn", num_envs))
+    agent = tfzoo.make_agent("cartpole-dqn", tfzoo.make("cartpole-dqn"))
+    started = time.perf_counter()
+    history = tfzoo.train(agent, task, steps=THROUGHPUT_STEPS, seed=seed, progress=False)
+    return history.state.steps / (time.perf_counter() - started)
 
 
 def run_sb3(seed, directory) -> dict | None:
@@ -193,14 +210,16 @@ def best_average(scores, window=100) -> float | None:
 
 
 def cartpole_section(arguments) -> dict:
-    labels = {"default": "tfzoo default", "sb3": "sb3 rl-zoo", "handbook": "tfzoo handbook",
-              "chapter": "chapter eager"}
+    labels = {"default": "tfzoo default", "num-envs-8": "tfzoo 8 envs", "sb3": "sb3 rl-zoo",
+              "handbook": "tfzoo handbook", "chapter": "chapter eager"}
     records = []
     with tempfile.TemporaryDirectory() as directory:
         for seed in arguments.seeds:
             for run in arguments.runs:
                 if run == "default":
                     result = run_tfzoo_default(seed, directory)
+                elif run == "num-envs-8":
+                    result = run_tfzoo_default(seed, directory, num_envs=8)
                 elif run == "sb3":
                     result = run_sb3(seed, directory)
                 elif run == "handbook":
@@ -230,6 +249,8 @@ def describe(record) -> str:
         parts.append(f"best 100-episode score {record['best_average_score']:.1f},")
     parts.append(f"{record['steps']} steps in {record['seconds']:.1f} s "
                  f"({record['steps_per_second']:.0f}/s)")
+    if "train_only_steps_per_second" in record:
+        parts.append(f"[train alone {record['train_only_steps_per_second']:.0f}/s]")
     return " ".join(parts)
 
 
@@ -240,6 +261,9 @@ def summarise(records) -> list[dict]:
         row = {"run": run, "seeds": [r["seed"] for r in group],
                "median_seconds": statistics.median(r["seconds"] for r in group),
                "median_steps_per_second": statistics.median(r["steps_per_second"] for r in group)}
+        if "train_only_steps_per_second" in group[0]:
+            row["median_train_only_steps_per_second"] = statistics.median(
+                r["train_only_steps_per_second"] for r in group)
         if "first_solved" in group[0]:
             firsts = [r["first_solved"] for r in group]
             row["first_solved"] = firsts
@@ -263,13 +287,15 @@ def score_curve(scores, every=50) -> str:
 
 def print_cartpole_table(results) -> None:
     print(f"\n{'run':<15} {'seeds >= 475: final, best':>26} {'median first 475':>17} "
-          f"{'median s':>9} {'steps/s':>8}")
+          f"{'median s':>9} {'steps/s':>8} {'train alone':>12}")
     for row in results["summary"]:
         solved = (f"{row['final_solved_seeds']}, {row.get('best_solved_seeds', '-')} of "
                   f"{len(row['seeds'])}" if "final_solved_seeds" in row else "-")
         first = row.get("median_first_solved", "-")
+        alone = row.get("median_train_only_steps_per_second")
         print(f"{row['run']:<15} {solved:>26} {first!s:>17} {row['median_seconds']:>9.1f} "
-              f"{row['median_steps_per_second']:>8.0f}")
+              f"{row['median_steps_per_second']:>8.0f} "
+              f"{'-' if alone is None else f'{alone:.0f}':>12}")
     for record in results["records"]:
         print("  " + describe(record))
         if "scores" in record:
