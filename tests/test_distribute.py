@@ -111,6 +111,8 @@ def test_two_local_workers_train_together_and_agree_on_the_weights(tmp_path):
 
 def test_a_strategy_is_found_by_name_or_refused_with_the_names():
     assert make_strategy("default") is tf.distribute.get_strategy()
+    # One per process: a second would number its all-reduces like the first.
+    assert make_strategy("mirrored") is make_strategy("mirrored")
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0"])
     assert make_strategy(mirrored) is mirrored
     with pytest.raises(tfzoo.ConfigError, match="'mirorred' is not a strategy; use one of "

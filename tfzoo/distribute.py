@@ -38,15 +38,21 @@ def make_strategy(strategy: str | tf.distribute.Strategy | None) -> tf.distribut
     if strategy is None or strategy == "default":
         return tf.distribute.get_strategy()
     if strategy == "mirrored":
-        gpus = tf.config.list_logical_devices("GPU")
-        devices = gpus or tf.config.list_logical_devices("CPU")
-        return tf.distribute.MirroredStrategy([device.name for device in devices])
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        return _mirrored_strategy(tuple(device.name for device in devices))
     if strategy == "multiworker":
         return _multi_worker_strategy(os.environ.get("TF_CONFIG", ""))
     raise ConfigError(
         f"strategy={strategy!r} is not a strategy; use one of {', '.join(STRATEGIES)}, or pass "
         f"a tf.distribute.Strategy from Python."
     )
+
+
+@functools.cache
+def _mirrored_strategy(devices: tuple[str, ...]) -> tf.distribute.Strategy:
+    """One `MirroredStrategy` per set of devices and process: two would number their
+    collective operations alike, and the second's all-reduces would meet the first's."""
+    return tf.distribute.MirroredStrategy(list(devices))
 
 
 @functools.cache
