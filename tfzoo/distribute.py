@@ -11,7 +11,6 @@ import functools
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import tensorflow as tf
 
@@ -145,8 +144,3 @@ def split_cpu(devices: int) -> None:
             f"the program."
         ) from None
 
-
-def describe(strategy: Any) -> str:
-    """A short description for logs: the strategy's class and how many replicas it has."""
-    strategy = make_strategy(strategy)
-    return f"{type(strategy).__name__} ({strategy.num_replicas_in_sync} replicas)"

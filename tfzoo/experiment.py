@@ -277,6 +277,12 @@ def _as_json(config: dict[str, Any]) -> dict[str, Any]:
             try:
                 json.dumps(value)
             except (TypeError, ValueError):
+                if name == "strategy":
+                    raise ConfigError(
+                        f"A run directory records every setting in config.json, but strategy="
+                        f"{type(value).__name__} is not JSON. Pass its name instead ("
+                        f"'mirrored' or 'multiworker'), or train with tfzoo.train()."
+                    ) from None
                 raise ConfigError(
                     f"A run directory records every setting in config.json, but {name}="
                     f"{type(value).__name__} is not JSON. Give it a name instead, e.g. "
