@@ -76,13 +76,17 @@ def mnist_dir(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def restore_registries():
-    """Lets a test register tasks and agents without leaking them into other tests."""
+    """Lets a test register tasks and agents without leaking them into other tests
+    (tfzoo's registries, and Gymnasium's, where each task is registered too)."""
+    import gymnasium
+
     tasks, agents = dict(tfzoo.registry), dict(tfzoo.agent_registry)
+    environments = dict(gymnasium.registry)
     yield
-    tfzoo.registry.clear()
-    tfzoo.registry.update(tasks)
-    tfzoo.agent_registry.clear()
-    tfzoo.agent_registry.update(agents)
+    for registry, saved in ((tfzoo.registry, tasks), (tfzoo.agent_registry, agents),
+                            (gymnasium.registry, environments)):
+        registry.clear()
+        registry.update(saved)
 
 
 @pytest.fixture

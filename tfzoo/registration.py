@@ -7,6 +7,7 @@ entry points are `"module:attribute"` strings, so registering imports nothing he
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ class AgentSpec:
 
 
 registry: dict[str, TaskSpec] = {}
+GYMNASIUM_NAMESPACE = "tfzoo"  # Each task is also Gymnasium's "tfzoo/<id>".
 agent_registry: dict[str, AgentSpec] = {}
 
 
@@ -114,6 +116,10 @@ def register(
     **kwargs: Any,
 ) -> TaskSpec:
     """Registers a task under `id`, with its default agent and presets.
+
+    The task is registered in Gymnasium's registry as well, as "tfzoo/<id>":
+    `gymnasium.make("tfzoo/mnist-cnn", preset="handbook")` calls `make` and then adds
+    Gymnasium's usual wrappers (its environment checker and order enforcing).
 
     Args:
         id: The name `make` takes, e.g. "mnist-cnn".
@@ -162,6 +168,9 @@ def register(
         eval_interval=eval_interval, eval_interval_episodes=eval_interval_episodes,
         max_episode_steps=max_episode_steps, reward_threshold=reward_threshold,
     )
+    # Gymnasium's registry too, so `gymnasium.make("tfzoo/<id>")` and its tools work on it.
+    gymnasium.register(f"{GYMNASIUM_NAMESPACE}/{id}", entry_point=functools.partial(make, id),
+                       reward_threshold=reward_threshold)
     return registry[id]
 
 
