@@ -132,6 +132,15 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--tolerance", type=float, default=1e-4,
                         help="relative tolerance for runs that were not deterministic (1e-4)")
     verify.set_defaults(command=_verify)
+    doctor = commands.add_parser(
+        "doctor", help="versions, devices, where datasets come from, and known traps",
+        description="Print versions, devices and where each dataset would be read or downloaded "
+        "from, then every known trap found here with its fix. Exits 1 if one would make tfzoo "
+        "fail.",
+    )
+    doctor.add_argument("--data-dir", metavar="DIR", help="also look for datasets in DIR")
+    doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
+    doctor.set_defaults(command=_doctor)
     return parser
 
 
@@ -250,6 +259,22 @@ def _resumes_multiworker(path: str | None) -> bool:
     except TfzooError:  # Reported, in context, when the run is resumed.
         return False
     return config.get("agent_config", {}).get("strategy") == "multiworker"
+
+
+def _doctor(arguments: argparse.Namespace) -> int:
+    import dataclasses
+
+    from tfzoo import doctor
+
+    text, findings = doctor.report(arguments.data_dir)
+    if arguments.json:
+        print(json.dumps({
+            "versions": doctor.versions(), "datasets": doctor.datasets(arguments.data_dir),
+            "findings": [dataclasses.asdict(finding) for finding in findings],
+        }, indent=2))
+    else:
+        print(text)
+    return 1 if any(finding.severity == "error" for finding in findings) else 0
 
 
 def _evaluate(arguments: argparse.Namespace) -> int:

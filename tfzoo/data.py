@@ -137,6 +137,28 @@ def load_text(
     )
 
 
+def find_dataset(
+    name: str, data_dir: str | os.PathLike | None = None
+) -> tuple[Path | None, RemoteFile, list[str]]:
+    """Where the dataset `name` ("mnist" or a name of `TEXTS`) would be read from, without
+    reading or downloading it.
+
+    Returns:
+        The path found (None if it would be downloaded), the file's public address, and the
+        places looked at before it.
+    """
+    if name == "mnist":
+        found, looked = locate(MNIST, _find_mnist, f"no {MNIST.name} or IDX files", data_dir,
+                               download=False)
+        return found, MNIST, looked
+    remote = TEXTS[name]
+    found, looked = locate(
+        remote, lambda place: place / remote.name if (place / remote.name).is_file() else None,
+        f"no {remote.name}", data_dir, download=False,
+    )
+    return found, remote, looked
+
+
 def locate(
     remote: RemoteFile, find: Callable[[Path], Path | None], missing: str,
     data_dir: str | os.PathLike | None, download: bool,

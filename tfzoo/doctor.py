@@ -1,0 +1,162 @@
+"""`tfzoo doctor`: what this installation has, where data would come from, and known traps.
+
+It reads versions, devices, environment variables and directories, and changes nothing:
+no dataset is read or downloaded, no package is imported that tfzoo does not need.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tfzoo.data import TEXTS, find_dataset, keras_cache_dir
+
+PACKAGES = ("tensorflow", "keras", "numpy", "gymnasium", "gym", "tf_keras", "tfzoo")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the doctor found: how bad it is, what it is, and how to fix it."""
+
+    severity: str
+    """"error" (tfzoo will fail), "warning" (something will fail or surprise) or "note"."""
+
+    problem: str
+    fix: str
+
+
+def versions() -> dict[str, str | None]:
+    """The installed version of Python and of each of `PACKAGES` (None when not installed)."""
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def datasets(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
+    """For each dataset: the file it would read, or else the address it would download from."""
+    report = {}
+    for name in ("mnist", *TEXTS):
+        found, remote, looked = find_dataset(name, data_dir)
+        report[name] = {"found": None if found is None else str(found), "looked": looked,
+                        "download_from": remote.url, "download_to": str(keras_cache_dir())}
+    return report
+
+
+def diagnose(data_dir: str | os.PathLike | None = None) -> list[Finding]:
+    """Every known trap present here, each with its fix."""
+    installed = versions()
+    findings = [*_legacy_gym(installed), *_legacy_keras(installed), *_cuda_without_gpu()]
+    report = datasets(data_dir)
+    cache_problem = _unwritable(keras_cache_dir())
+    for name, place in report.items():
+        if place["found"] is None:
+            findings.append(Finding(
+                "warning" if cache_problem is None else "error",
+                f"Dataset {name!r} is not on this machine (looked in: "
+                f"{'; '.join(place['looked'])}); it would be downloaded from "
+                f"{place['download_from']} on first use, which fails offline.",
+                f"Put {Path(place['download_from']).name} in a directory and pass --data-dir "
+                f"DIR (data_dir= from Python) or set $TFZOO_DATA_DIR, or copy it into "
+                f"{place['download_to']}.",
+            ))
+    if cache_problem is not None:
+        findings.append(Finding(
+            "warning", f"The Keras cache {keras_cache_dir()} cannot be written ({cache_problem}):"
+            f" datasets cannot be downloaded into it.",
+            "Set KERAS_HOME to a writable directory (datasets go in its datasets/), or give "
+            "every dataset with --data-dir or $TFZOO_DATA_DIR.",
+        ))
+    return findings
+
+
+def _legacy_gym(installed: dict[str, str | None]) -> list[Finding]:
+    gym, numpy = installed.get("gym"), installed.get("numpy")
+    if gym is None or numpy is None or int(numpy.split(".")[0]) < 2:
+        return []
+    return [Finding(
+        "warning",
+        f"The legacy gym {gym} is installed with NumPy {numpy}: gym's environment checker "
+        f"uses np.bool8, which NumPy 2 removed, so gym.make(...).step() fails with "
+        f"AttributeError.",
+        "Wrap gym environments with tfzoo.from_gym(gym.make(...)) (it skips that check), or "
+        "move to Gymnasium (pip uninstall gym); pinning numpy<2 also works but holds back "
+        "TensorFlow.",
+    )]
+
+
+def _legacy_keras(installed: dict[str, str | None]) -> list[Finding]:
+    flag = os.environ.get("TF_USE_LEGACY_KERAS", "")
+    if flag.lower() not in ("1", "true", "yes"):
+        return []
+    shadow = (f"tf_keras {installed['tf_keras']}" if installed.get("tf_keras")
+              else "the tf_keras package, which is not installed, so tf.keras fails to import")
+    return [Finding(
+        "error",
+        f"TF_USE_LEGACY_KERAS={flag} makes tf.keras mean {shadow}, shadowing Keras 3: models "
+        f"built with tf.keras are not Keras 3 models, and tfzoo's models and agents are.",
+        "Unset it (unset TF_USE_LEGACY_KERAS) when running tfzoo; use `import keras` for Keras 3.",
+    )]
+
+
+def _cuda_without_gpu() -> list[Finding]:
+    import tensorflow as tf
+
+    if not tf.test.is_built_with_cuda() or tf.config.list_physical_devices("GPU"):
+        return []
+    return [Finding(
+        "note",
+        "This TensorFlow is built with CUDA but finds no GPU: it runs on the CPU and logs "
+        "CUDA errors (cuInit, cuda drivers) at start, which are harmless.",
+        "Nothing to do for CPU training; set TF_CPP_MIN_LOG_LEVEL=2 to quiet the logs, or "
+        "install a GPU driver to train on the GPU.",
+    )]
+
+
+def _unwritable(directory: Path) -> str | None:
+    """Why files cannot be created in `directory`, or None if they can (creating nothing
+    but a temporary file that is removed at once)."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a directory"
+    if existing != directory:  # It would be created: its nearest existing parent decides.
+        return None if os.access(existing, os.W_OK | os.X_OK) else f"{existing} is read-only"
+    try:
+        with tempfile.NamedTemporaryFile(dir=directory):
+            return None
+    except OSError as error:
+        return f"{type(error).__name__}: {error.strerror or error}"
+
+
+def report(data_dir: str | os.PathLike | None = None) -> tuple[str, list[Finding]]:
+    """The doctor's printout, and its findings."""
+    import tensorflow as tf
+
+    lines = ["Versions:"]
+    lines += [f"  {name:<11} {version or '(not installed)'}"
+              for name, version in versions().items()]
+    lines.append(f"  executable  {sys.executable}")
+    lines.append("Devices:")
+    lines += [f"  {device.device_type:<4} {device.name}"
+              for device in tf.config.list_physical_devices()]
+    lines.append("Datasets:")
+    for name, place in datasets(data_dir).items():
+        where = (place["found"] or f"not found; would download {place['download_from']} into "
+                 f"{place['download_to']}")
+        lines.append(f"  {name:<11} {where}")
+    findings = diagnose(data_dir)
+    lines.append("Known traps:" if findings else "Known traps: none found.")
+    for finding in findings:
+        lines += [f"  [{finding.severity}] {finding.problem}", f"    fix: {finding.fix}"]
+    return "\n".join(lines), findings
