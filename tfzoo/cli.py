@@ -132,6 +132,16 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--tolerance", type=float, default=1e-4,
                         help="relative tolerance for runs that were not deterministic (1e-4)")
     verify.set_defaults(command=_verify)
+    plot = commands.add_parser(
+        "plot", help="draw the learning curves of runs (seeds of a task: mean and range)",
+        description="Draw return per episode, the agent's loss and the evaluations of one or "
+        "more run directories on shared axes; runs of the same task and preset (seeds) are "
+        "drawn as their mean with a band from their minimum to their maximum.",
+    )
+    plot.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directories")
+    plot.add_argument("-o", "--output", default="curves.png",
+                      help="the picture to write: .png, .svg or .pdf (default curves.png)")
+    plot.set_defaults(command=_plot)
     doctor = commands.add_parser(
         "doctor", help="versions, devices, where datasets come from, and known traps",
         description="Print versions, devices and where each dataset would be read or downloaded "
@@ -259,6 +269,14 @@ def _resumes_multiworker(path: str | None) -> bool:
     except TfzooError:  # Reported, in context, when the run is resumed.
         return False
     return config.get("agent_config", {}).get("strategy") == "multiworker"
+
+
+def _plot(arguments: argparse.Namespace) -> int:
+    from tfzoo.plot import plot_runs
+
+    plot_runs(arguments.run_dirs, arguments.output)
+    print(f"Wrote {arguments.output}")
+    return 0
 
 
 def _doctor(arguments: argparse.Namespace) -> int:

@@ -1,0 +1,162 @@
+"""`tfzoo plot`: learning curves of run directories, seeds of one task as a mean and a band.
+
+`learning_curves` reads the curves from each run's progress.csv and summary.json;
+`plot_runs` draws exactly those on shared axes with matplotlib (the `plot` extra) and
+writes the picture atomically. Nothing here trains or evaluates.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tfzoo.errors import ConfigError
+from tfzoo.files import atomic_path
+from tfzoo.runs import PROGRESS, SUMMARY, RunDirectory
+
+PANELS = {"return": "Return per episode", "loss": "Loss (episode mean)",
+          "eval_return": "Evaluation return"}
+FORMATS = (".png", ".svg", ".pdf")
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One plotted series: a metric of one task's runs against environment steps.
+
+    With several runs (seeds), `values` is their mean at each step and `low`/`high` their
+    minimum and maximum; with one run, all three are its values.
+    """
+
+    label: str
+    panel: str
+    """Which metric: "return", "loss" or "eval_return" (progress.csv's column)."""
+    steps: np.ndarray
+    values: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    runs: int
+    final: float | None = None
+    """For "eval_return": the final evaluation's mean (summary.json), drawn at the last step."""
+
+
+def learning_curves(run_dirs: Sequence[str | os.PathLike]) -> list[Curve]:
+    """The curves of `run_dirs`, runs of the same task, preset and agent grouped together."""
+    groups: dict[tuple[str, str, str], list[Path]] = {}
+    for path in run_dirs:
+        config = RunDirectory.open(path).config  # Refuses what is not a run, clearly.
+        if not (Path(path) / PROGRESS).is_file():
+            raise ConfigError(f"The run in {str(path)!r} has no {PROGRESS} yet: it recorded no "
+                              f"episode. Plot it once it has.")
+        groups.setdefault((config["task"], config["preset"], config["agent"]), []).append(
+            Path(path))
+    curves = []
+    for (task, preset, agent), paths in groups.items():
+        tables = [_read_progress(path) for path in paths]
+        label = f"{task} {preset}" + (f" ({len(paths)} seeds)" if len(paths) > 1 else "")
+        if agent != _default_agent(task):
+            label += f" [{agent}]"
+        for panel in PANELS:
+            series = [table[panel] for table in tables if panel in table]
+            if series:
+                finals = [_final_eval(path) for path in paths] if panel == "eval_return" else []
+                curves.append(_combine(label, panel, series, finals))
+    return curves
+
+
+def plot_runs(run_dirs: Sequence[str | os.PathLike], output: str | os.PathLike) -> Any:
+    """Draws the `learning_curves` of `run_dirs` into `output` (.png, .svg or .pdf).
+
+    Returns:
+        The matplotlib `Figure`, one panel per metric, environment steps on every x axis.
+    """
+    output = Path(output)
+    if output.suffix.lower() not in FORMATS:
+        raise ConfigError(f"Cannot write a plot to {str(output)!r}: name a {', '.join(FORMATS)} "
+                          f"file, e.g. -o curves.png.")
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ConfigError("tfzoo plot draws with matplotlib, which is not installed: "
+                          "pip install 'tfzoo[plot]'.") from None
+    curves = learning_curves(run_dirs)
+    panels = [panel for panel in PANELS if any(curve.panel == panel for curve in curves)]
+    figure = Figure(figsize=(5.2 * len(panels), 4.0), layout="constrained")
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for axis, panel in zip(axes, panels, strict=True):
+        for index, curve in enumerate(c for c in curves if c.panel == panel):
+            _draw(axis, curve, f"C{index}")
+        axis.set_title(PANELS[panel])
+        axis.set_xlabel("environment steps")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize="small")
+    with atomic_path(output, suffix=output.suffix) as temporary:
+        figure.savefig(temporary, dpi=110, format=output.suffix[1:])
+    return figure
+
+
+def _draw(axis: Any, curve: Curve, color: str) -> None:
+    marker = "o" if len(curve.steps) <= 30 else None
+    axis.plot(curve.steps, curve.values, color=color, marker=marker, markersize=3,
+              label=curve.label)
+    if curve.runs > 1:
+        axis.fill_between(curve.steps, curve.low, curve.high, color=color, alpha=0.2,
+                          linewidth=0)
+    if curve.final is not None:
+        axis.plot([curve.steps[-1]], [curve.final], color=color, marker="*", markersize=12,
+                  linestyle="none", label=f"{curve.label}: final evaluation {curve.final:.4g}")
+
+
+def _combine(label: str, panel: str, series: list[tuple[np.ndarray, np.ndarray]],
+             finals: list[float | None]) -> Curve:
+    """One curve from each run's (steps, values): itself, or their mean and range."""
+    finals = [final for final in finals if final is not None]
+    final = float(np.mean(finals)) if finals else None
+    if len(series) == 1:
+        steps, values = series[0]
+        return Curve(label, panel, steps, values, values, values, 1, final)
+    if all(np.array_equal(steps, series[0][0]) for steps, _ in series):
+        grid, stacked = series[0][0], np.stack([values for _, values in series])
+    else:  # Episodes end at different steps: compare the runs where they all have data.
+        start = max(steps[0] for steps, _ in series)
+        end = min(steps[-1] for steps, _ in series)
+        grid = np.unique(np.concatenate([s[(s >= start) & (s <= end)] for s, _ in series]))
+        stacked = np.stack([np.interp(grid, steps, values) for steps, values in series])
+    return Curve(label, panel, grid, stacked.mean(axis=0), stacked.min(axis=0),
+                 stacked.max(axis=0), len(series), final)
+
+
+def _read_progress(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{panel: (steps, values)} from progress.csv, each from the rows that have that column
+    (evaluations are not in every row)."""
+    with open(path / PROGRESS, newline="") as file:
+        rows = list(csv.DictReader(file))
+    table = {}
+    for panel in PANELS:
+        kept = [row for row in rows if row.get(panel) not in (None, "")]
+        if kept:
+            table[panel] = (np.array([int(row["steps"]) for row in kept]),
+                            np.array([float(row[panel]) for row in kept]))
+    return table
+
+
+def _final_eval(path: Path) -> float | None:
+    summary = path / SUMMARY
+    if not summary.is_file():
+        return None
+    value = json.loads(summary.read_text()).get("eval_return")
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _default_agent(task: str) -> str | None:
+    from tfzoo.registration import registry
+
+    return registry[task].agent if task in registry else None
+
