@@ -156,13 +156,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_play_parser(commands: Any) -> None:
     playing = commands.add_parser(
-        "play", help="watch a saved run's greedy policy: returns, and a GIF",
+        "play", help="watch a saved run's greedy policy: returns, and a gallery",
         description="Run a saved run's greedy policy and print each episode's return; "
-        "with --record, also write the first episode as an animated GIF.",
+        "with --record, also write a gallery of what it does (a GIF, an image grid or text).",
     )
     playing.add_argument("run_dir", metavar="DIR", help="a run directory")
     playing.add_argument("--episodes", type=int, default=1, help="episodes to play (1)")
-    playing.add_argument("--record", metavar="FILE.gif", help="write the first episode here")
+    playing.add_argument(
+        "--record", metavar="FILE", help="write a gallery: for RL tasks the first episode as "
+        "a GIF (.gif), for MNIST a grid of test images, mistakes first (.png), for char-rnn "
+        "the text written at temperatures 0.2, 0.5, 1.0, 1.2 (.txt)",
+    )
     playing.add_argument("--seed", type=int, help="seed of the episodes (default: drawn)")
     playing.add_argument("--last", action="store_true",
                          help="play the last checkpoint, not the best policy seen")
@@ -367,23 +371,17 @@ def _play(arguments: argparse.Namespace) -> int:
     from tfzoo.experiment import checked_seed, load_run, rebuild_evaluation_task
     from tfzoo.loop import evaluation_returns
     from tfzoo.runs import BestCheckpoint, RunDirectory
-    from tfzoo.watch import record
 
     if arguments.episodes < 1:
         raise ConfigError(f"--episodes {arguments.episodes}: play at least 1.")
     seed = secrets.randbelow(2**31) if arguments.seed is None else checked_seed(arguments.seed)
     best = not arguments.last and (
         BestCheckpoint(RunDirectory.open(arguments.run_dir)).read() is not None)
-    _, agent, config = load_run(arguments.run_dir, best=best)
+    task, agent, config = load_run(arguments.run_dir, best=best)
     print(f"{config['task']}, {'best policy' if best else 'last checkpoint'}, seed {seed}")
     returns = []
     if arguments.record is not None:
-        # Frames are drawn off screen: SDL (pygame) needs no display for that.
-        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-        task = _render_task(config)
-        episode_return, frames = record(agent, task, arguments.record, seed=seed)
-        print(f"episode 1: return {episode_return:g} ({frames} frames in {arguments.record})")
-        returns.append(episode_return)
+        returns += _record(arguments.record, task, agent, config, seed)
     remaining = arguments.episodes - len(returns)
     if remaining:
         task = rebuild_evaluation_task(config)
@@ -394,6 +392,39 @@ def _play(arguments: argparse.Namespace) -> int:
     if len(returns) > 1:
         print(f"mean return {sum(returns) / len(returns):g} over {len(returns)} episodes")
     return 0
+
+
+def _record(path: str, task: Any, agent: Any, config: dict[str, Any], seed: int) -> list[float]:
+    """Writes the run's gallery to `path`; returns the return of the episode it played, if any.
+
+    Text for a char-rnn agent, a grid of test images for a classification task, else a GIF.
+    """
+    import numpy as np
+
+    from tfzoo import gallery
+    from tfzoo.experiment import rebuild_evaluation_task
+    from tfzoo.supervised import SupervisedTask
+    from tfzoo.watch import record
+
+    if hasattr(agent, "start_generation"):  # As `tfzoo generate`: a window of the text.
+        windows = task.unwrapped.inputs
+        prompt = agent.vocabulary.decode(windows[np.random.default_rng(seed).integers(
+            len(windows))])
+        texts = gallery.text_gallery(agent, path, prompt, seed=seed)
+        print(f"{len(texts)} temperatures, {sum(map(len, texts.values()))} characters in {path}")
+        return []
+    evaluation_task = rebuild_evaluation_task(config)
+    if isinstance(evaluation_task.unwrapped, SupervisedTask) and \
+            evaluation_task.unwrapped.num_classes is not None:
+        shown = gallery.classification_gallery(agent, evaluation_task, path, seed=seed)
+        print(f"episode 1: return {shown['accuracy']:g} ({shown['shown']} images, "
+              f"{shown['mistakes']} mistakes in {shown['samples']}, in {path})")
+        return [shown["accuracy"]]
+    # Frames are drawn off screen: SDL (pygame) needs no display for that.
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    episode_return, frames = record(agent, _render_task(config), path, seed=seed)
+    print(f"episode 1: return {episode_return:g} ({frames} frames in {path})")
+    return [episode_return]
 
 
 def _render_task(config: dict[str, Any]) -> Any:
