@@ -1,5 +1,6 @@
 """tfzoo's built-in tasks, registered by name; each lives in its own module of this package."""
 
+from tfzoo.cards import Card, Check, Expected
 from tfzoo.registration import Preset, register
 
 register(
@@ -22,6 +23,16 @@ register(
             steps=100,
         ),
     },
+    card=Card(
+        expected={
+            "handbook": Expected("train_return", -0.1502, "100 SGD steps",
+                                 "chapter's program: training MSE 0.1502"),
+            "default": Expected("eval_return", 0.0, "100 steps",
+                                "tfzoo: MSE < 1e-6 (the least-squares fit)"),
+        },
+        check=Check("default", steps=100, metric="eval_return", threshold=-1e-4,
+                    quick_steps=100, quick_threshold=-1e-4),
+    ),
 )
 
 register(
@@ -48,6 +59,16 @@ register(
             steps=4221,
         ),
     },
+    card=Card(
+        expected={
+            "handbook": Expected("eval_return", 0.9478, "1000 batches of 50, 2 s",
+                                 "chapter: 0.9479; scripts/benchmark.py mnist, seeds 0-2"),
+            "default": Expected("eval_return", 0.9872, "9 epochs, 45 s",
+                                "scripts/benchmark.py mnist, seeds 0-2"),
+        },
+        check=Check("handbook", steps=1000, metric="eval_return", threshold=0.93,
+                    quick_steps=100, quick_threshold=0.7),
+    ),
 )
 
 register(
@@ -75,6 +96,16 @@ register(
             steps=3752,
         ),
     },
+    card=Card(
+        expected={
+            "handbook": Expected("eval_return", 0.9858, "1000 batches of 50, 39 s",
+                                 "chapter: 0.9881; scripts/benchmark.py mnist, seeds 0-2"),
+            "default": Expected("eval_return", 0.9951, "8 epochs, 5.3 min",
+                                "scripts/benchmark.py mnist, seeds 0-2"),
+        },
+        check=Check("handbook", steps=1000, metric="eval_return", threshold=0.975,
+                    quick_steps=30, quick_threshold=0.7),
+    ),
 )
 
 register(
@@ -107,6 +138,16 @@ register(
             steps=1060,
         ),
     },
+    card=Card(
+        expected={
+            "handbook": Expected("eval_bits_per_char", 3.48, "1000 batches of 50, 65 s",
+                                 "chapter: 2.37 nats (3.42 bits); scripts/benchmark.py char-rnn"),
+            "default": Expected("eval_bits_per_char", 1.972, "1060 batches of 64, 13 min",
+                                "scripts/benchmark.py char-rnn, seed 0"),
+        },
+        check=Check("handbook", steps=1000, metric="eval_bits_per_char", threshold=3.7,
+                    quick_steps=40, quick_threshold=4.5, higher_is_better=False),
+    ),
 )
 
 register(
@@ -149,4 +190,15 @@ register(
             steps=30_000,
         ),
     },
+    card=Card(
+        expected={
+            "handbook": Expected("best 100-episode score", 499.0, "500 episodes",
+                                 "chapter: 196 after 238 episodes; scripts/benchmark.py "
+                                 "cartpole, seed 0"),
+            "default": Expected("best_eval_return", 500.0, "30,000 steps, 32 s",
+                                "scripts/benchmark.py cartpole: 5 of 5 seeds"),
+        },
+        check=Check("default", steps=30_000, metric="best_eval_return", threshold=475.0,
+                    quick_steps=3000, quick_threshold=100.0),
+    ),
 )

@@ -142,6 +142,20 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("-o", "--output", default="curves.png",
                       help="the picture to write: .png, .svg or .pdf (default curves.png)")
     plot.set_defaults(command=_plot)
+    check = commands.add_parser(
+        "check", help="run each task's short learning check against its reference card",
+        description="Train each task briefly (its card's check: minutes on a CPU; seconds with "
+        "--quick) and compare the result with the card's smoke threshold. Prints a table; "
+        "exits 1 naming the tasks that fail.",
+    )
+    check.add_argument("tasks", nargs="*", metavar="ID", help="task ids (default: all with a card)")
+    check.add_argument("--quick", action="store_true",
+                       help="the CI-sized check: fewer steps, a coarser bar")
+    check.add_argument("--data-dir", metavar="DIR", help="where the datasets are")
+    check.add_argument("--seed", type=int, default=0, help="seed of every run (0)")
+    check.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="an agent setting for every check, e.g. --set learning_rate=0")
+    check.set_defaults(command=_check)
     doctor = commands.add_parser(
         "doctor", help="versions, devices, where datasets come from, and known traps",
         description="Print versions, devices and where each dataset would be read or downloaded "
@@ -280,6 +294,29 @@ def _plot(arguments: argparse.Namespace) -> int:
 
     plot_runs(arguments.run_dirs, arguments.output)
     print(f"Wrote {arguments.output}")
+    return 0
+
+
+def _check(arguments: argparse.Namespace) -> int:
+    import tfzoo
+    from tfzoo.cards import format_results, run_checks
+    from tfzoo.config import parse_assignment
+    from tfzoo.experiment import checked_seed
+
+    overrides = dict(parse_assignment(text) for text in arguments.set)
+    task_ids = arguments.tasks or [task_id for task_id, task_spec in tfzoo.registry.items()
+                                   if task_spec.card is not None]
+    for task_id in task_ids:
+        tfzoo.spec(task_id)  # An unknown id fails now, with suggestions, not after the others.
+    results = run_checks(task_ids, quick=arguments.quick, data_dir=arguments.data_dir,
+                         agent_overrides=overrides, seed=checked_seed(arguments.seed))
+    print(format_results(results))
+    failed = [result.task for result in results if not result.passed]
+    if failed:
+        print(f"tfzoo check: {len(failed)} of {len(results)} failed: {', '.join(failed)}",
+              file=sys.stderr)
+        return 1
+    print(f"All {len(results)} checks passed.")
     return 0
 
 

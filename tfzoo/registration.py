@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import gymnasium
 from gymnasium.envs.registration import EnvSpec
 
+from tfzoo.cards import Card
 from tfzoo.config import build_config, check_overrides
 from tfzoo.errors import ConfigError, RegistrationError, did_you_mean, unknown
 
@@ -71,6 +72,8 @@ class TaskSpec:
     """Episodes of each of those evaluations."""
     max_episode_steps: int | None = None
     reward_threshold: float | None = None
+    card: Card | None = None
+    """What the presets are expected to reach, and the learning check (`tfzoo check`)."""
 
     def preset(self, name: str | None = None) -> Preset:
         """Returns the preset `name` (the default preset when None)."""
@@ -113,6 +116,7 @@ def register(
     eval_interval_episodes: int = 10,
     max_episode_steps: int | None = None,
     reward_threshold: float | None = None,
+    card: Card | None = None,
     **kwargs: Any,
 ) -> TaskSpec:
     """Registers a task under `id`, with its default agent and presets.
@@ -137,6 +141,8 @@ def register(
         eval_interval_episodes: Episodes of each of those evaluations.
         max_episode_steps: Wrap the task in `gymnasium.wrappers.TimeLimit` with this limit.
         reward_threshold: The return at which the task counts as solved.
+        card: Its reference card (`tfzoo.cards.Card`): the figures its presets reach and a
+            short learning check, which `tfzoo check` runs.
         **kwargs: Task constructor arguments common to every preset.
 
     Raises:
@@ -159,6 +165,13 @@ def register(
             f"Task {id!r}: default_preset={default_preset!r} is not one of its presets "
             f"{sorted(presets)}. Add it to presets or name one of those."
         )
+    if card is not None:
+        named = {card.check.preset, *card.expected}
+        if not named <= set(presets):
+            raise RegistrationError(
+                f"Task {id!r}: its card names presets {sorted(named - set(presets))} that it "
+                f"does not have ({sorted(presets)})."
+            )
     registry[id] = TaskSpec(
         id=id, entry_point=entry_point, agent=agent, description=description,
         presets=MappingProxyType(presets), default_preset=default_preset,
@@ -166,7 +179,7 @@ def register(
         agent_kwargs=MappingProxyType(dict(agent_kwargs or {})),
         evaluation=MappingProxyType(dict(evaluation or {})), eval_episodes=eval_episodes,
         eval_interval=eval_interval, eval_interval_episodes=eval_interval_episodes,
-        max_episode_steps=max_episode_steps, reward_threshold=reward_threshold,
+        max_episode_steps=max_episode_steps, reward_threshold=reward_threshold, card=card,
     )
     # Gymnasium's registry too, so `gymnasium.make("tfzoo/<id>")` and its tools work on it.
     gymnasium.register(f"{GYMNASIUM_NAMESPACE}/{id}", entry_point=functools.partial(make, id),
