@@ -49,8 +49,14 @@ def test_one_runs_curves_are_its_progress_csv(runs):
 
 
 def test_seeds_of_a_task_are_their_mean_and_range(runs):
+    import json
+
     regressions, _ = runs
     curves = {curve.panel: curve for curve in learning_curves(regressions)}
+    finals = [json.loads((path / "summary.json").read_text())["eval_return"]
+              for path in regressions]  # No evaluation during training: the final one only.
+    assert curves["eval_return"].values == pytest.approx([np.mean(finals)])
+    assert curves["eval_return"].low == pytest.approx([min(finals)])
     losses = np.stack([column(path, "loss")[1] for path in regressions])
     curve = curves["loss"]
     assert curve.runs == 3 and "(3 seeds)" in curve.label
@@ -64,15 +70,20 @@ def test_the_png_draws_exactly_those_series(runs, tmp_path):
     output = tmp_path / "curves.png"
     figure = plot_runs([*regressions, cartpole], output)
     assert output.read_bytes()[:8] == PNG_SIGNATURE
-    by_title = {axis.get_title(): axis for axis in figure.axes}
-    assert set(by_title) == {"Return per episode", "Loss (episode mean)", "Evaluation return"}
-    drawn = {line.get_label(): line for line in by_title["Return per episode"].lines}
+    by_title = {axis.get_title(): axis for axis in figure.axes if axis.get_visible()}
+    assert set(by_title) == {  # A row of panels per task.
+        "cartpole-dqn: Return per episode", "cartpole-dqn: Loss (episode mean)",
+        "cartpole-dqn: Evaluation return", "linear-regression: Return per episode",
+        "linear-regression: Loss (episode mean)", "linear-regression: Evaluation return"}
+    (line, *_) = by_title["cartpole-dqn: Return per episode"].lines
     steps, returns = column(cartpole, "return")
-    np.testing.assert_array_equal(drawn["cartpole-dqn default"].get_xdata(), steps)
-    np.testing.assert_array_equal(drawn["cartpole-dqn default"].get_ydata(), returns)
+    assert line.get_label() == "cartpole-dqn default"
+    np.testing.assert_array_equal(line.get_xdata(), steps)
+    np.testing.assert_array_equal(line.get_ydata(), returns)
+    (line, *_) = by_title["linear-regression: Return per episode"].lines
     mean = np.stack([column(path, "return")[1] for path in regressions]).mean(axis=0)
-    np.testing.assert_allclose(
-        drawn["linear-regression handbook (3 seeds)"].get_ydata(), mean)
+    assert line.get_label() == "linear-regression handbook (3 seeds)"
+    np.testing.assert_allclose(line.get_ydata(), mean)
 
 
 def test_the_command_writes_the_picture_and_explains_bad_input(runs, tmp_path, capsys):

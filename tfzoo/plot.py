@@ -36,6 +36,7 @@ class Curve:
     """
 
     label: str
+    task: str
     panel: str
     """Which metric: "return", "loss" or "eval_return" (progress.csv's column)."""
     steps: np.ndarray
@@ -65,9 +66,11 @@ def learning_curves(run_dirs: Sequence[str | os.PathLike]) -> list[Curve]:
             label += f" [{agent}]"
         for panel in PANELS:
             series = [table[panel] for table in tables if panel in table]
+            finals = [_final_eval(path) for path in paths] if panel == "eval_return" else []
             if series:
-                finals = [_final_eval(path) for path in paths] if panel == "eval_return" else []
-                curves.append(_combine(label, panel, series, finals))
+                curves.append(_combine(label, task, panel, series, finals))
+            elif any(final is not None for final, _ in finals):  # Only the final evaluation.
+                curves.append(_final_only(label, task, finals))
     return curves
 
 
@@ -75,7 +78,8 @@ def plot_runs(run_dirs: Sequence[str | os.PathLike], output: str | os.PathLike) 
     """Draws the `learning_curves` of `run_dirs` into `output` (.png, .svg or .pdf).
 
     Returns:
-        The matplotlib `Figure`, one panel per metric, environment steps on every x axis.
+        The matplotlib `Figure`: a row of panels per task (its runs share the axes), a panel
+        per metric, environment steps on every x axis.
     """
     output = Path(output)
     if output.suffix.lower() not in FORMATS:
@@ -87,16 +91,22 @@ def plot_runs(run_dirs: Sequence[str | os.PathLike], output: str | os.PathLike) 
         raise ConfigError("tfzoo plot draws with matplotlib, which is not installed: "
                           "pip install 'tfzoo[plot]'.") from None
     curves = learning_curves(run_dirs)
+    tasks = list(dict.fromkeys(curve.task for curve in curves))  # A row of panels per task.
     panels = [panel for panel in PANELS if any(curve.panel == panel for curve in curves)]
-    figure = Figure(figsize=(5.2 * len(panels), 4.0), layout="constrained")
-    axes = figure.subplots(1, len(panels), squeeze=False)[0]
-    for axis, panel in zip(axes, panels, strict=True):
-        for index, curve in enumerate(c for c in curves if c.panel == panel):
-            _draw(axis, curve, f"C{index}")
-        axis.set_title(PANELS[panel])
-        axis.set_xlabel("environment steps")
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize="small")
+    figure = Figure(figsize=(5.2 * len(panels), 3.8 * len(tasks)), layout="constrained")
+    grid = figure.subplots(len(tasks), len(panels), squeeze=False)
+    for row, task in zip(grid, tasks, strict=True):
+        for axis, panel in zip(row, panels, strict=True):
+            drawn = [curve for curve in curves if curve.task == task and curve.panel == panel]
+            if not drawn:
+                axis.set_visible(False)
+                continue
+            for index, curve in enumerate(drawn):
+                _draw(axis, curve, f"C{index}")
+            axis.set_title(f"{task}: {PANELS[panel]}" if len(tasks) > 1 else PANELS[panel])
+            axis.set_xlabel("environment steps")
+            axis.grid(alpha=0.3)
+            axis.legend(fontsize="small")
     with atomic_path(output, suffix=output.suffix) as temporary:
         figure.savefig(temporary, dpi=110, format=output.suffix[1:])
     return figure
@@ -106,22 +116,34 @@ def _draw(axis: Any, curve: Curve, color: str) -> None:
     marker = "o" if len(curve.steps) <= 30 else None
     axis.plot(curve.steps, curve.values, color=color, marker=marker, markersize=3,
               label=curve.label)
-    if curve.runs > 1:
+    if curve.runs > 1 and len(curve.steps) > 1:
         axis.fill_between(curve.steps, curve.low, curve.high, color=color, alpha=0.2,
                           linewidth=0)
+    elif curve.runs > 1:  # One point: its range as an error bar.
+        axis.errorbar(curve.steps, curve.values, yerr=[curve.values - curve.low,
+                                                       curve.high - curve.values], color=color)
     if curve.final is not None:
         axis.plot([curve.steps[-1]], [curve.final], color=color, marker="*", markersize=12,
                   linestyle="none", label=f"{curve.label}: final evaluation {curve.final:.4g}")
 
 
-def _combine(label: str, panel: str, series: list[tuple[np.ndarray, np.ndarray]],
-             finals: list[float | None]) -> Curve:
+def _final_only(label: str, task: str, finals: list[tuple[float | None, int]]) -> Curve:
+    """The final evaluations of runs that evaluated only at the end, as one point (their
+    mean at their mean step) with their range."""
+    values = np.array([value for value, _ in finals if value is not None])
+    step = np.array([round(np.mean([steps for value, steps in finals if value is not None]))])
+    return Curve(label, task, "eval_return", step, values.mean(keepdims=True),
+                 values.min(keepdims=True), values.max(keepdims=True), len(values))
+
+
+def _combine(label: str, task: str, panel: str, series: list[tuple[np.ndarray, np.ndarray]],
+             finals: list[tuple[float | None, int]]) -> Curve:
     """One curve from each run's (steps, values): itself, or their mean and range."""
-    finals = [final for final in finals if final is not None]
+    finals = [final for final, _ in finals if final is not None]
     final = float(np.mean(finals)) if finals else None
     if len(series) == 1:
         steps, values = series[0]
-        return Curve(label, panel, steps, values, values, values, 1, final)
+        return Curve(label, task, panel, steps, values, values, values, 1, final)
     if all(np.array_equal(steps, series[0][0]) for steps, _ in series):
         grid, stacked = series[0][0], np.stack([values for _, values in series])
     else:  # Episodes end at different steps: compare the runs where they all have data.
@@ -129,7 +151,7 @@ def _combine(label: str, panel: str, series: list[tuple[np.ndarray, np.ndarray]]
         end = min(steps[-1] for steps, _ in series)
         grid = np.unique(np.concatenate([s[(s >= start) & (s <= end)] for s, _ in series]))
         stacked = np.stack([np.interp(grid, steps, values) for steps, values in series])
-    return Curve(label, panel, grid, stacked.mean(axis=0), stacked.min(axis=0),
+    return Curve(label, task, panel, grid, stacked.mean(axis=0), stacked.min(axis=0),
                  stacked.max(axis=0), len(series), final)
 
 
@@ -147,12 +169,16 @@ def _read_progress(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return table
 
 
-def _final_eval(path: Path) -> float | None:
+def _final_eval(path: Path) -> tuple[float | None, int]:
+    """summary.json's final evaluation and step count ((None, 0) before the run ends)."""
     summary = path / SUMMARY
     if not summary.is_file():
-        return None
-    value = json.loads(summary.read_text()).get("eval_return")
-    return None if value is None or not math.isfinite(value) else float(value)
+        return None, 0
+    data = json.loads(summary.read_text())
+    value = data.get("eval_return")
+    if value is None or not math.isfinite(value):
+        return None, 0
+    return float(value), int(data.get("steps", 0))
 
 
 def _default_agent(task: str) -> str | None:

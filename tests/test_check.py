@@ -1,0 +1,54 @@
+"""Reference cards and `tfzoo check`: every built-in task still learns what its card says."""
+
+from __future__ import annotations
+
+import pytest
+
+import tfzoo
+from tfzoo.cards import Card, Check, run_checks
+from tfzoo.cli import main
+
+
+def test_every_built_in_task_carries_a_card_for_each_preset():
+    for task_id in ("linear-regression", "mnist-mlp", "mnist-cnn", "char-rnn", "cartpole-dqn"):
+        card = tfzoo.spec(task_id).card
+        assert set(card.expected) == set(tfzoo.spec(task_id).presets)
+        assert all(expected.source for expected in card.expected.values())
+        assert card.check.preset in tfzoo.spec(task_id).presets
+
+
+def test_the_quick_check_of_every_built_in_task_passes_on_synthetic_data(capsys):
+    assert main(["check", "--quick"]) == 0
+    out = capsys.readouterr().out
+    for task_id in ("linear-regression", "mnist-mlp", "mnist-cnn", "char-rnn", "cartpole-dqn"):
+        assert any(line.startswith(task_id) and line.endswith("pass")
+                   for line in out.splitlines())
+    assert "All 5 checks passed." in out
+
+
+def test_a_task_broken_on_purpose_fails_its_check_by_name(capsys):
+    assert main(["check", "mnist-mlp", "--quick", "--set", "learning_rate=0"]) == 1
+    captured = capsys.readouterr()
+    row = next(line for line in captured.out.splitlines() if line.startswith("mnist-mlp"))
+    assert row.endswith("FAIL")
+    assert "tfzoo check: 1 of 1 failed: mnist-mlp" in captured.err
+
+
+def test_a_check_that_cannot_train_fails_with_its_error():
+    (result,) = run_checks(["mnist-mlp"], quick=True, agent_overrides={"optimizer": "adamm"})
+    assert not result.passed and result.value is None
+    assert "optimizer='adamm' is not a Keras optimizer" in result.error
+
+
+def test_cards_name_only_presets_the_task_has():
+    check = Check("fast", steps=1, metric="eval_return", threshold=0.0, quick_steps=1,
+                  quick_threshold=0.0)
+    with pytest.raises(tfzoo.RegistrationError, match=r"names presets \['fast'\]"):
+        tfzoo.register("my-task", entry_point="tfzoo.envs.linear_regression:LinearRegression",
+                       agent="supervised", card=Card({}, check))
+    with pytest.raises(tfzoo.ConfigError, match="has no reference card"):
+        tfzoo.register("bare", entry_point="tfzoo.envs.linear_regression:LinearRegression",
+                       agent="supervised")
+        run_checks(["bare"])
+    assert Check("default", 1, "eval_bits_per_char", 2.0, 1, 3.0,
+                 higher_is_better=False).passes(2.5, quick=True)
