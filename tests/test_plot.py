@@ -95,3 +95,13 @@ def test_the_command_writes_the_picture_and_explains_bad_input(runs, tmp_path, c
     assert "name a .png, .svg, .pdf file" in capsys.readouterr().err
     assert main(["plot", str(tmp_path), "-o", str(output)]) == 2
     assert "is not a tfzoo run directory" in capsys.readouterr().err
+
+
+def test_without_matplotlib_the_error_names_the_extra(runs, tmp_path, monkeypatch, capsys):
+    import sys
+
+    regressions, _ = runs
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # As if not installed.
+    assert main(["plot", str(regressions[0]), "-o", str(tmp_path / "curves.png")]) == 2
+    assert "pip install 'tfzoo[plot]'" in capsys.readouterr().err
+    assert not (tmp_path / "curves.png").exists()
