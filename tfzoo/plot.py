@@ -91,6 +91,8 @@ def plot_runs(run_dirs: Sequence[str | os.PathLike], output: str | os.PathLike) 
         raise ConfigError("tfzoo plot draws with matplotlib, which is not installed: "
                           "pip install 'tfzoo[plot]'.") from None
     curves = learning_curves(run_dirs)
+    if not curves:
+        raise ConfigError("The runs recorded no return, loss or evaluation yet: nothing to plot.")
     tasks = list(dict.fromkeys(curve.task for curve in curves))  # A row of panels per task.
     panels = [panel for panel in PANELS if any(curve.panel == panel for curve in curves)]
     figure = Figure(figsize=(5.2 * len(panels), 3.8 * len(tasks)), layout="constrained")

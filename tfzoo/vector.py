@@ -59,18 +59,9 @@ def vector_episodes(
     `NEXT_STEP` the step that only resets a sub-environment is no transition and is left out.
     Ctrl-C yields (None, True); episodes unfinished when the run stops are not recorded.
     """
-    if not agent.batched_act:
-        raise ConfigError(
-            f"{type(agent).__name__} acts on one observation at a time, so it cannot drive a "
-            f"vector of {task.num_envs} environments; train it on a single task (num_envs=1)."
-        )
-    mode = AutoresetMode(task.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
-    if mode == AutoresetMode.DISABLED:
-        raise ConfigError("A vector environment with autoreset disabled cannot run in the loop; "
-                          "make it with autoreset_mode=AutoresetMode.SAME_STEP (tfzoo.make_vec).")
+    mode = _autoreset_mode(agent, task)
     observations, _ = task.reset(seed=reset_seed)
-    returns, lengths = np.zeros(task.num_envs), np.zeros(task.num_envs, np.int64)
-    totals = _Totals(task.num_envs)
+    episodes = _Episodes(task.num_envs)
     resetting = np.zeros(task.num_envs, bool)  # NEXT_STEP: this step only resets them.
     while not out_of_budget():
         try:
@@ -80,32 +71,39 @@ def vector_episodes(
             yield None, True
             return
         real = ~resetting  # The rows that are transitions.
-        returns[real] += rewards[real]
-        lengths[real] += 1
+        episodes.step(rewards, real)
         state.steps += int(real.sum())
         if learn and real.any():
-            metrics = agent.learn(Transition(
+            episodes.add_metrics(agent.learn(Transition(
                 observations[real], actions[real], rewards[real],
                 _final_observations(next_observations, info)[real], terminated[real],
                 truncated[real], info,
-            ))
-            totals.add(metrics, real)
+            )), real)
         observations = next_observations
         ended = (terminated | truncated) & real
         resetting = ended if mode == AutoresetMode.NEXT_STEP else resetting
-        bar.step(float(returns.max()), totals.sums(int(np.argmax(returns))), int(real.sum()))
+        leader = int(np.argmax(episodes.returns))  # The bar shows the longest-running one.
+        bar.step(float(episodes.returns[leader]), episodes.sums(leader), int(real.sum()))
         for index in np.flatnonzero(ended):
             state.episodes += 1
-            record = {
-                "episode": state.episodes, "steps": state.steps, "return": float(returns[index]),
-                "length": int(lengths[index]), "terminated": bool(terminated[index]),
-                "truncated": bool(truncated[index]), "seconds": 0.0,
-                **totals.means(index),
-            }
-            bar.episode_end(record["return"], totals.sums(index))
-            returns[index], lengths[index] = 0.0, 0
-            totals.clear(index)
+            bar.episode_end(float(episodes.returns[index]), episodes.sums(index))
+            record = {"episode": state.episodes, "steps": state.steps,
+                      **episodes.end(index, terminated[index], truncated[index])}
             yield record, False
+
+
+def _autoreset_mode(agent: Agent, task: gymnasium.vector.VectorEnv) -> AutoresetMode:
+    """The vector environment's autoreset mode, once the agent and mode are known to work."""
+    if not agent.batched_act:
+        raise ConfigError(
+            f"{type(agent).__name__} acts on one observation at a time, so it cannot drive a "
+            f"vector of {task.num_envs} environments; train it on a single task (num_envs=1)."
+        )
+    mode = AutoresetMode(task.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
+    if mode == AutoresetMode.DISABLED:
+        raise ConfigError("A vector environment with autoreset disabled cannot run in the loop; "
+                          "make it with autoreset_mode=AutoresetMode.SAME_STEP (tfzoo.make_vec).")
+    return mode
 
 
 def _final_observations(observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
@@ -118,13 +116,19 @@ def _final_observations(observations: np.ndarray, info: dict[str, Any]) -> np.nd
     return finals
 
 
-class _Totals:
-    """Per sub-environment sums and counts of the metrics `learn` returned in its episode."""
+class _Episodes:
+    """The running episode of each sub-environment: its return, length and metric sums."""
 
     def __init__(self, count: int) -> None:
-        self.count, self.totals = count, {}
+        self.count = count
+        self.returns, self.lengths = np.zeros(count), np.zeros(count, np.int64)
+        self.totals: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def add(self, metrics: dict[str, float], rows: np.ndarray) -> None:
+    def step(self, rewards: np.ndarray, rows: np.ndarray) -> None:
+        self.returns[rows] += rewards[rows]
+        self.lengths[rows] += 1
+
+    def add_metrics(self, metrics: dict[str, float], rows: np.ndarray) -> None:
         for name, value in metrics.items():
             total, counted = self.totals.setdefault(
                 name, (np.zeros(self.count), np.zeros(self.count, np.int64))
@@ -136,9 +140,13 @@ class _Totals:
         return {name: (float(total[index]), int(counted[index]))
                 for name, (total, counted) in self.totals.items() if counted[index]}
 
-    def means(self, index: int) -> dict[str, float]:
-        return {name: total / counted for name, (total, counted) in self.sums(index).items()}
-
-    def clear(self, index: int) -> None:
+    def end(self, index: int, terminated: bool, truncated: bool) -> dict[str, Any]:
+        """The record of sub-environment `index`'s episode (without its counters); starts its
+        next one."""
+        record = {"return": float(self.returns[index]), "length": int(self.lengths[index]),
+                  "terminated": bool(terminated), "truncated": bool(truncated), "seconds": 0.0,
+                  **{name: total / count for name, (total, count) in self.sums(index).items()}}
+        self.returns[index], self.lengths[index] = 0.0, 0
         for total, counted in self.totals.values():
             total[index], counted[index] = 0.0, 0
+        return record
