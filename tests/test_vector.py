@@ -127,3 +127,16 @@ def test_tfzoo_train_num_envs_records_it_and_loads_as_one_environment(tmp_path, 
     assert main(["train", "mnist-mlp", "--num-envs", "2", "--steps", "5",
                  "--logdir", str(tmp_path / "mlp")]) == 2
     assert "only agents that act on batches" in capsys.readouterr().err
+
+
+def test_async_vector_environments_run_in_the_loop_too():
+    task = tfzoo.make_vec("cartpole-dqn", 2, vectorization_mode="async")
+    try:
+        agent = Recorder()
+        history = tfzoo.train(agent, task, steps=100, seed=0, progress=False)
+    finally:
+        task.close()
+    assert history.state.steps == len(agent.rows) >= 100
+    assert all(record["length"] >= 1 for record in history.episodes)
+    with pytest.raises(tfzoo.ConfigError, match="must be 'sync' or 'async'"):
+        tfzoo.make_vec("cartpole-dqn", 2, vectorization_mode="threads")
