@@ -71,16 +71,13 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-def test_two_local_workers_train_together_and_agree_on_the_weights(tmp_path):
-    ports = free_ports(2)
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
-    run_dir = tmp_path / "run"
+def run_workers(*arguments: str) -> list[tuple[int, str]]:
+    """Runs `tfzoo ARGUMENTS` as two local workers of one cluster; (exit status, stderr) each."""
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tfzoo.cli", "train", "mnist-mlp", "--preset", "handbook",
-             "--strategy", "multiworker", "--steps", "30", "--seed", "2", "--no-progress",
-             "--logdir", str(run_dir)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, "-m", "tfzoo.cli", *arguments], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
             env={**os.environ, "TF_CONFIG": json.dumps(
                 {"cluster": cluster, "task": {"type": "worker", "index": index}})},
         )
@@ -91,8 +88,17 @@ def test_two_local_workers_train_together_and_agree_on_the_weights(tmp_path):
     finally:
         for worker in workers:
             worker.kill()
-    for worker, (_, errors) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, errors[-3000:]
+    return [(worker.returncode, errors) for worker, (_, errors) in zip(workers, outputs,
+                                                                         strict=True)]
+
+
+def test_two_local_workers_train_together_and_agree_on_the_weights(tmp_path):
+    run_dir = tmp_path / "run"
+    for status, errors in run_workers(
+        "train", "mnist-mlp", "--preset", "handbook", "--strategy", "multiworker", "--steps",
+        "30", "--seed", "2", "--no-progress", "--logdir", str(run_dir),
+    ):
+        assert status == 0, errors[-3000:]
     chief, other = run_dir, tmp_path / "run.worker-1"  # The chief writes the run itself.
     summaries = [json.loads((path / "summary.json").read_text()) for path in (chief, other)]
     assert summaries[0]["steps"] == summaries[1]["steps"] == 30
@@ -107,6 +113,45 @@ def test_two_local_workers_train_together_and_agree_on_the_weights(tmp_path):
     for distributed, one in zip(weights[0], single, strict=True):
         np.testing.assert_allclose(distributed, one, atol=1e-5)
     assert abs(alone["eval_return"] - summaries[0]["eval_return"]) <= 0.002
+
+
+def keep_checkpoints_up_to(run_dir, number: int, finished: bool = True) -> None:
+    """Leaves `run_dir` as if it had stopped after checkpoint `number` (not finished)."""
+    if finished:
+        (run_dir / "summary.json").unlink()
+    checkpoints = run_dir / "checkpoints"
+    for path in checkpoints.glob("ckpt-*"):
+        if int(path.name.split(".")[0].split("-")[1]) > number:
+            path.unlink()
+    (checkpoints / "checkpoint").write_text(
+        f'model_checkpoint_path: "ckpt-{number}"\nall_model_checkpoint_paths: "ckpt-{number}"\n')
+
+
+def test_workers_resume_together_from_matching_checkpoints_and_refuse_others(tmp_path):
+    # 1200 synthetic training images in batches of 50: an episode is 24 steps, and a
+    # multi-worker run checkpoints at each episode's end, at the same step on every worker.
+    run_dir = tmp_path / "run"
+    workers = [run_dir, tmp_path / "run.worker-1"]
+    for status, errors in run_workers(
+        "train", "mnist-mlp", "--preset", "handbook", "--strategy", "multiworker", "--steps",
+        "48", "--seed", "1", "--no-progress", "--logdir", str(run_dir),
+    ):
+        assert status == 0, errors[-3000:]
+    finished = [tfzoo.load_run(path)[1].model.get_weights() for path in workers]
+    # Worker 0 as if stopped after its 48-step checkpoint, worker 1 after its 24-step one.
+    keep_checkpoints_up_to(workers[0], 2)
+    keep_checkpoints_up_to(workers[1], 1)
+    for status, errors in run_workers("train", "--resume", str(run_dir), "--no-progress"):
+        assert status == 2 and "The workers resumed at different steps: 48, 24 (one per" in errors
+    # Both from their 24-step checkpoint: the same command resumes each worker's own run.
+    keep_checkpoints_up_to(workers[0], 1, finished=False)
+    for status, errors in run_workers("train", "--resume", str(run_dir), "--no-progress"):
+        assert status == 0, errors[-3000:]
+    for path, before in zip(workers, finished, strict=True):
+        assert json.loads((path / "summary.json").read_text())["steps"] == 48
+        for resumed, uninterrupted in zip(tfzoo.load_run(path)[1].model.get_weights(), before,
+                                          strict=True):
+            np.testing.assert_allclose(resumed, uninterrupted, atol=1e-6)
 
 
 def test_a_strategy_is_found_by_name_or_refused_with_the_names():
@@ -151,3 +196,27 @@ def test_the_dqn_agent_points_to_num_envs_for_strategy(capsys):
 
     assert main(["train", "cartpole-dqn", "--strategy", "mirrored", "--steps", "10"]) == 2
     assert "with --num-envs N instead" in capsys.readouterr().err
+
+
+def test_synchronized_checkpoints_come_only_at_episode_ends_every_worker_reaches(tmp_path):
+    from tfzoo.loop import LoopState
+    from tfzoo.runs import RunDirectory, RunLogger
+
+    task = tfzoo.make("linear-regression")
+    agent = tfzoo.make_agent("linear-regression", task)
+    agent.build()
+    directory = RunDirectory.create(tmp_path / "run", {"task": "linear-regression"})
+    state = LoopState()
+    logger = RunLogger(directory, agent, state, checkpoint_seconds=0, synchronized=True)
+
+    def record(terminated: bool) -> dict:
+        return {"episode": 1, "steps": 1, "return": 0.0, "length": 1, "seconds": 0.0,
+                "terminated": terminated, "truncated": False}
+
+    logger.on_episode_end(record(terminated=True), state)
+    assert len(logger.manager.checkpoints) == 1
+    logger.on_episode_end(record(terminated=False), state)  # Cut short: Ctrl-C or budget.
+    logger.on_run_end(state, interrupted=True)  # Each worker would stop at its own step.
+    assert len(logger.manager.checkpoints) == 1
+    logger.on_run_end(state, interrupted=False)  # The budget: the same step everywhere.
+    assert len(logger.manager.checkpoints) == 2

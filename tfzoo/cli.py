@@ -237,13 +237,14 @@ def _check_takes_strategy(task_id: str, agent: str | None) -> None:
 
 def _resumes_multiworker(path: str | None) -> bool:
     """Whether `path` is a run that trained with strategy='multiworker' (False if no run)."""
+    from tfzoo.distribute import resume_path
     from tfzoo.errors import TfzooError
     from tfzoo.runs import RunDirectory
 
     if path is None:
         return False
     try:
-        config = RunDirectory.open(path).config
+        config = RunDirectory.open(resume_path(path)).config
     except TfzooError:  # Reported, in context, when the run is resumed.
         return False
     return config.get("agent_config", {}).get("strategy") == "multiworker"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from tfzoo.errors import ConfigError
+from tfzoo.errors import ConfigError, RunDirectoryError
 
 STRATEGIES = ("default", "mirrored", "multiworker")
 
@@ -103,9 +103,7 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
     """Whether this process writes the run's own files (always, unless several workers)."""
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return True
-    task_type, index = worker_task()
-    has_chief = "chief" in json.loads(os.environ["TF_CONFIG"])["cluster"]
-    return task_type == "chief" or (task_type == "worker" and index == 0 and not has_chief)
+    return _chief_task()
 
 
 def worker_path(path: str | os.PathLike, strategy: tf.distribute.Strategy) -> Path:
@@ -116,10 +114,51 @@ def worker_path(path: str | os.PathLike, strategy: tf.distribute.Strategy) -> Pa
     own logs and checkpoints, so that no two processes write the same file.
     """
     path = Path(path)
-    if is_chief(strategy):
+    return path if is_chief(strategy) else _own_path(path)
+
+
+def resume_path(path: str | os.PathLike) -> Path:
+    """The run directory this process resumes for `path`: with `TF_CONFIG` naming a worker
+    other than the chief, its own `<path>.<type>-<index>` if there is one, so that every
+    worker resumes with the same command; otherwise `path`."""
+    path = Path(path)
+    if not os.environ.get("TF_CONFIG") or _chief_task():
         return path
+    own = _own_path(path)
+    return own if own.is_dir() else path
+
+
+def _chief_task() -> bool:
+    """Whether `TF_CONFIG` names this process the chief (or worker 0 of a chief-less cluster)."""
+    task_type, index = worker_task()
+    has_chief = "chief" in json.loads(os.environ["TF_CONFIG"])["cluster"]
+    return task_type == "chief" or (task_type == "worker" and index == 0 and not has_chief)
+
+
+def _own_path(path: Path) -> Path:
     task_type, index = worker_task()
     return path.with_name(f"{path.name}.{task_type}-{index}")
+
+
+def check_workers_agree(strategy: tf.distribute.Strategy, what: str, value: int) -> None:
+    """Raises unless every worker of a multi-worker `strategy` holds the same `value`.
+
+    Every worker must call it at the same point (it gathers the values across them).
+
+    Raises:
+        RunDirectoryError: The workers differ, naming each one's value.
+    """
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return
+    per_replica = strategy.run(lambda: tf.constant([value], tf.int64))
+    values = strategy.gather(per_replica, axis=0).numpy().tolist()  # One per replica.
+    if len(set(values)) > 1:
+        raise RunDirectoryError(
+            f"The workers resumed at different {what}: {', '.join(map(str, values))} (one per "
+            f"replica, worker 0 first). Their latest checkpoints do not match, and training on "
+            f"would leave their copies of the model apart. Remove the newer checkpoints so that "
+            f"every worker's checkpoints/ ends at the same step, or start the run again."
+        )
 
 
 def split_cpu(devices: int) -> None:

@@ -23,7 +23,7 @@ from tfzoo.compiled import EXECUTION_MODES, trace_counts
 from tfzoo.compiled import execution as execution_mode  # `execution` names a setting here.
 from tfzoo.config import full_kwargs
 from tfzoo.core import Agent
-from tfzoo.distribute import worker_path
+from tfzoo.distribute import check_workers_agree, resume_path, worker_path
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
 from tfzoo.evaluation import PeriodicEvaluation
 from tfzoo.loop import Callback, LoopState, check_budget, evaluate, evaluation_returns, run
@@ -109,7 +109,7 @@ def start_run(
     learner = load(agent_spec.entry_point)(task, config)
     training_task = _training_task(task_id, preset, task_overrides, num_envs, learner) or task
     strategy = getattr(learner, "strategy", None)
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and max_seconds:
+    if _multi_worker(strategy) and max_seconds:
         raise ConfigError(
             "A multi-worker run cannot stop after max_seconds: its workers would stop at "
             "different steps and wait for each other forever. Give it --steps or --episodes."
@@ -132,7 +132,8 @@ def start_run(
         "execution": execution, "num_envs": num_envs,
     }))
     state = LoopState()
-    logger = RunLogger(run_directory, learner, state, checkpoint_seconds)
+    logger = RunLogger(run_directory, learner, state, checkpoint_seconds,
+                       synchronized=_multi_worker(strategy))
     return _train_and_evaluate(
         run_directory, training_task, eval_task, learner, state, logger, progress, callbacks
     )
@@ -141,9 +142,13 @@ def start_run(
 def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, Any]:
     """Continues an unfinished run from its last checkpoint to the same budget.
 
+    A worker of a multi-worker run (`TF_CONFIG` set) resumes its own run directory
+    (`<path>.worker-<i>`, see `tfzoo.distribute.resume_path`), so all run the same command.
+
     Raises:
         RunDirectoryError: `path` is not a run, is damaged, or has already finished.
     """
+    path = resume_path(path)
     run_directory = RunDirectory.open(path)
     if run_directory.read_summary() is not None:
         raise RunDirectoryError(
@@ -154,10 +159,14 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
         tf.config.experimental.enable_op_determinism()
     task, agent = _rebuild(run_directory, training=True)
     state = LoopState()
+    strategy = getattr(agent, "strategy", None)
     logger = RunLogger(
-        run_directory, agent, state, run_directory.config.get("checkpoint_seconds", 60.0)
+        run_directory, agent, state, run_directory.config.get("checkpoint_seconds", 60.0),
+        synchronized=_multi_worker(strategy),
     )
     logger.restore()
+    if _multi_worker(strategy):  # Every worker must go on from the same step.
+        check_workers_agree(strategy, "steps", state.steps)
     eval_task = rebuild_evaluation_task(run_directory.config)
     return _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress)
 
@@ -232,6 +241,10 @@ def _rebuild(run_directory: RunDirectory, training: bool = False) -> tuple[gymna
         task = _training_task(config["task"], config["preset"], config["task_kwargs"],
                               config.get("num_envs", 1), learner) or task
     return task, learner
+
+
+def _multi_worker(strategy: Any) -> bool:
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
 
 def _training_task(task_id, preset, task_kwargs, num_envs, learner) -> gymnasium.Env | None:

@@ -197,15 +197,18 @@ class RunLogger(Callback):
         state: The `LoopState` the loop mutates; it is checkpointed with the agent.
         checkpoint_seconds: Save a checkpoint at the first episode end after this many
             seconds since the last one (0: after every episode). The run's end and Ctrl-C
-            always save one.
+            save one too (unless `synchronized`).
+        synchronized: Save only where every worker of a multi-worker run is at the same
+            step: at each episode's natural end (terminated or truncated) and at the end of
+            the budget, never on a clock or at Ctrl-C. Their latest checkpoints then match.
     """
 
     def __init__(
         self, run_directory: RunDirectory, agent: Agent, state: LoopState,
-        checkpoint_seconds: float = 60.0,
+        checkpoint_seconds: float = 60.0, synchronized: bool = False,
     ) -> None:
         self.run_directory, self.agent, self.state = run_directory, agent, state
-        self.checkpoint_seconds = checkpoint_seconds
+        self.checkpoint_seconds, self.synchronized = checkpoint_seconds, synchronized
         self.rows: list[dict[str, Any]] = []
         checkpoint = tf.train.Checkpoint(agent=agent, loop=_SavedLoop(state, self.rows))
         self.manager = tf.train.CheckpointManager(
@@ -246,12 +249,16 @@ class RunLogger(Callback):
                 if name not in ("episode", "steps") and isinstance(value, (int, float)):
                     # float32 as TensorBoard keeps it: a diverged value shows as inf.
                     tf.summary.scalar(f"episode/{name}", np.float32(value))
-        if time.monotonic() - self._last_save >= self.checkpoint_seconds:
+        if self.synchronized:
+            if record["terminated"] or record["truncated"]:
+                self.save()
+        elif time.monotonic() - self._last_save >= self.checkpoint_seconds:
             self.save()
 
     def on_run_end(self, state: LoopState, interrupted: bool) -> None:
         """Saves the final checkpoint and closes the TensorBoard writer."""
-        self.save()
+        if not (interrupted and self.synchronized):
+            self.save()
         if self._writer is not None:
             self._writer.close()
 
