@@ -1,8 +1,9 @@
 """Training on several devices or machines with `tf.distribute`: strategies by name, workers.
 
-This module picks a `tf.distribute.Strategy` ("default", "mirrored", "multiworker") and
-tells a worker of a multi-worker run where to write; the data-parallel training step
-itself lives in the supervised agent. docs/scaling-out.md explains when to use which.
+This module picks a `tf.distribute.Strategy` ("default", "mirrored", "multiworker"), tells
+a worker of a multi-worker run where to write and what to resume, and checks that resumed
+workers agree; the data-parallel training step itself lives in the supervised agent.
+docs/scaling-out.md explains when to use which.
 """
 
 from __future__ import annotations
