@@ -121,7 +121,7 @@ class SupervisedAgent(Agent):
             with self.strategy.scope():  # Keras optimizers bind to the strategy in scope.
                 optimizer = type(optimizer).from_config(optimizer.get_config())
         self.optimizer, self.loss = optimizer, loss
-        self._sample_losses = _unreduced(loss)
+        self._sample_losses = _unreduced(loss) if self._distributed else None
         self.model = model if isinstance(model, keras.Model) else None
         self._make_model = None if isinstance(model, keras.Model) else model
         self.classify = not isinstance(action_space, gymnasium.spaces.Box)

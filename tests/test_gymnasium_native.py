@@ -45,3 +45,8 @@ def test_a_task_registered_later_is_in_gymnasium_too():
                    agent="supervised")
     environment = gymnasium.make("tfzoo/my-regression")
     assert environment.observation_space == tfzoo.make("my-regression").observation_space
+
+
+def test_the_gymnasium_name_of_a_task_is_the_task_for_tfzoo_too():
+    assert tfzoo.spec("tfzoo/mnist-mlp") is tfzoo.spec("mnist-mlp")
+    assert tfzoo.spec("tfzoo/mnist-mlp").agent == "supervised"

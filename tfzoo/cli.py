@@ -18,6 +18,7 @@ from typing import Any
 
 from tfzoo import __version__
 from tfzoo.cli_inspect import add_inspection_parsers
+from tfzoo.text import CHAPTER_TEMPERATURES
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
@@ -159,7 +160,7 @@ def _add_generate_parser(commands: Any) -> None:
     )
     writing.add_argument("--length", type=int, default=400, help="characters to write (400)")
     writing.add_argument(
-        "--temperature", type=float, nargs="+", default=[0.2, 0.5, 1.0, 1.2], metavar="T",
+        "--temperature", type=float, nargs="+", default=list(CHAPTER_TEMPERATURES), metavar="T",
         help="one or more temperatures > 0 (default: the chapter's 0.2 0.5 1.0 1.2)",
     )
     writing.add_argument("--seed", type=int, help="seed of the sampling (default: drawn, printed)")
@@ -263,8 +264,6 @@ def _generate(arguments: argparse.Namespace) -> int:
     import secrets
     import time
 
-    import numpy as np
-
     from tfzoo.errors import ConfigError
     from tfzoo.experiment import load_run
     from tfzoo.text import check_temperature, generate
@@ -279,11 +278,8 @@ def _generate(arguments: argparse.Namespace) -> int:
         )
     seed = secrets.randbelow(2**31) if arguments.seed is None else arguments.seed
     prompt = arguments.prompt
-    if prompt is None:  # As in the chapter: a random window of the (training) text.
-        windows = task.unwrapped.inputs
-        prompt = agent.vocabulary.decode(
-            windows[np.random.default_rng(seed).integers(len(windows))]
-        )
+    if prompt is None:
+        prompt = _window_prompt(task, agent, seed)
     elif config["task_kwargs"].get("lowercase"):
         prompt = prompt.lower()  # The run learned lower-cased text.
     print(f"seed {seed}, prompt: {prompt!r}")
@@ -335,18 +331,13 @@ def _record(path: str, task: Any, agent: Any, config: dict[str, Any], seed: int)
 
     Text for a char-rnn agent, a grid of test images for a classification task, else a GIF.
     """
-    import numpy as np
-
     from tfzoo import gallery
     from tfzoo.experiment import rebuild_evaluation_task
     from tfzoo.supervised import SupervisedTask
     from tfzoo.watch import record
 
     if hasattr(agent, "start_generation"):  # As `tfzoo generate`: a window of the text.
-        windows = task.unwrapped.inputs
-        prompt = agent.vocabulary.decode(windows[np.random.default_rng(seed).integers(
-            len(windows))])
-        texts = gallery.text_gallery(agent, path, prompt, seed=seed)
+        texts = gallery.text_gallery(agent, path, _window_prompt(task, agent, seed), seed=seed)
         print(f"{len(texts)} temperatures, {sum(map(len, texts.values()))} characters in {path}")
         return []
     evaluation_task = rebuild_evaluation_task(config)
@@ -361,6 +352,14 @@ def _record(path: str, task: Any, agent: Any, config: dict[str, Any], seed: int)
     episode_return, frames = record(agent, _render_task(config), path, seed=seed)
     print(f"episode 1: return {episode_return:g} ({frames} frames in {path})")
     return [episode_return]
+
+
+def _window_prompt(task: Any, agent: Any, seed: int) -> str:
+    """As in the chapter: a window of the (training) text, drawn at random from `seed`."""
+    import numpy as np
+
+    windows = task.unwrapped.inputs  # (windows, window) ids
+    return agent.vocabulary.decode(windows[np.random.default_rng(seed).integers(len(windows))])
 
 
 def _render_task(config: dict[str, Any]) -> Any:

@@ -95,14 +95,13 @@ def _doctor(arguments: argparse.Namespace) -> int:
 
     from tfzoo import doctor
 
-    text, findings = doctor.report(arguments.data_dir)
+    examined = doctor.examine(arguments.data_dir)
+    findings = examined["findings"]
     if arguments.json:
-        print(json.dumps({
-            "versions": doctor.versions(), "datasets": doctor.datasets(arguments.data_dir),
-            "findings": [dataclasses.asdict(finding) for finding in findings],
-        }, indent=2))
+        print(json.dumps({**examined, "findings": [dataclasses.asdict(finding)
+                                                   for finding in findings]}, indent=2))
     else:
-        print(text)
+        print(doctor.format_report(examined))
     return 1 if any(finding.severity == "error" for finding in findings) else 0
 
 

@@ -123,11 +123,7 @@ def load_text(
     if str(name_or_path) not in TEXTS:
         return _read_text(Path(name_or_path).expanduser())
     remote = TEXTS[str(name_or_path)]
-
-    def find(place: Path) -> Path | None:
-        return place / remote.name if (place / remote.name).is_file() else None
-
-    found, looked = locate(remote, find, f"no {remote.name}", data_dir, download)
+    found, looked = locate(remote, _file_finder(remote), f"no {remote.name}", data_dir, download)
     if found is not None:
         return _read_text(found)
     raise DataError(
@@ -152,10 +148,8 @@ def find_dataset(
                                download=False)
         return found, MNIST, looked
     remote = TEXTS[name]
-    found, looked = locate(
-        remote, lambda place: place / remote.name if (place / remote.name).is_file() else None,
-        f"no {remote.name}", data_dir, download=False,
-    )
+    found, looked = locate(remote, _file_finder(remote), f"no {remote.name}", data_dir,
+                           download=False)
     return found, remote, looked
 
 
@@ -250,6 +244,11 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             f"({expected} bytes in all) but the file has {len(data)} bytes. Replace it."
         )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _file_finder(remote: RemoteFile) -> Callable[[Path], Path | None]:
+    """Finds `remote`'s file by its name in a place (a directory)."""
+    return lambda place: place / remote.name if (place / remote.name).is_file() else None
 
 
 def _find_mnist(place: Path) -> Path | None:

@@ -100,11 +100,14 @@ def worker_task(tf_config: str | None = None) -> tuple[str, int]:
     return task_type, index
 
 
+def is_multi_worker(strategy: object) -> bool:
+    """Whether `strategy` spans several worker processes (`MultiWorkerMirroredStrategy`)."""
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
 def is_chief(strategy: tf.distribute.Strategy) -> bool:
     """Whether this process writes the run's own files (always, unless several workers)."""
-    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        return True
-    return _chief_task()
+    return not is_multi_worker(strategy) or _chief_task()
 
 
 def worker_path(path: str | os.PathLike, strategy: tf.distribute.Strategy) -> Path:
@@ -141,7 +144,7 @@ def _own_path(path: Path) -> Path:
     return path.with_name(f"{path.name}.{task_type}-{index}")
 
 
-def check_workers_agree(strategy: tf.distribute.Strategy, what: str, value: int) -> None:
+def check_workers_agree(strategy: tf.distribute.Strategy | None, what: str, value: int) -> None:
     """Raises unless every worker of a multi-worker `strategy` holds the same `value`.
 
     Every worker must call it at the same point (it gathers the values across them).
@@ -149,7 +152,7 @@ def check_workers_agree(strategy: tf.distribute.Strategy, what: str, value: int)
     Raises:
         RunDirectoryError: The workers differ, naming each one's value.
     """
-    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+    if not is_multi_worker(strategy):
         return
     per_replica = strategy.run(lambda: tf.constant([value], tf.int64))
     values = strategy.gather(per_replica, axis=0).numpy().tolist()  # One per replica.

@@ -52,13 +52,36 @@ def datasets(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, A
     return report
 
 
-def diagnose(data_dir: str | os.PathLike | None = None) -> list[Finding]:
-    """Every known trap present here, each with its fix."""
-    installed = versions()
+def examine(data_dir: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Everything the doctor reports, each looked up once: {"versions", "devices",
+    "datasets", "findings"} (findings as `Finding`s)."""
+    import tensorflow as tf
+
+    installed, places = versions(), datasets(data_dir)
+    return {
+        "versions": installed,
+        "devices": [{"type": device.device_type, "name": device.name}
+                    for device in tf.config.list_physical_devices()],
+        "datasets": places,
+        "findings": diagnose(data_dir, installed=installed, places=places),
+    }
+
+
+def diagnose(
+    data_dir: str | os.PathLike | None = None, *, installed: dict[str, str | None] | None = None,
+    places: dict[str, dict[str, Any]] | None = None,
+) -> list[Finding]:
+    """Every known trap present here, each with its fix.
+
+    Args:
+        data_dir: Also look for datasets here.
+        installed, places: `versions()` and `datasets(data_dir)`, when already looked up.
+    """
+    installed = versions() if installed is None else installed
+    places = datasets(data_dir) if places is None else places
     findings = [*_legacy_gym(installed), *_legacy_keras(installed), *_cuda_without_gpu()]
-    report = datasets(data_dir)
     cache_problem = _unwritable(keras_cache_dir())
-    for name, place in report.items():
+    for name, place in places.items():
         if place["found"] is None:
             findings.append(Finding(
                 "warning" if cache_problem is None else "error",
@@ -139,24 +162,21 @@ def _unwritable(directory: Path) -> str | None:
         return f"{type(error).__name__}: {error.strerror or error}"
 
 
-def report(data_dir: str | os.PathLike | None = None) -> tuple[str, list[Finding]]:
-    """The doctor's printout, and its findings."""
-    import tensorflow as tf
-
+def format_report(examined: dict[str, Any]) -> str:
+    """The doctor's printout of what `examine` found."""
     lines = ["Versions:"]
     lines += [f"  {name:<11} {version or '(not installed)'}"
-              for name, version in versions().items()]
+              for name, version in examined["versions"].items()]
     lines.append(f"  executable  {sys.executable}")
     lines.append("Devices:")
-    lines += [f"  {device.device_type:<4} {device.name}"
-              for device in tf.config.list_physical_devices()]
+    lines += [f"  {device['type']:<4} {device['name']}" for device in examined["devices"]]
     lines.append("Datasets:")
-    for name, place in datasets(data_dir).items():
+    for name, place in examined["datasets"].items():
         where = (place["found"] or f"not found; would download {place['download_from']} into "
                  f"{place['download_to']}")
         lines.append(f"  {name:<11} {where}")
-    findings = diagnose(data_dir)
+    findings = examined["findings"]
     lines.append("Known traps:" if findings else "Known traps: none found.")
     for finding in findings:
         lines += [f"  [{finding.severity}] {finding.problem}", f"    fix: {finding.fix}"]
-    return "\n".join(lines), findings
+    return "\n".join(lines)

@@ -23,7 +23,7 @@ from tfzoo.compiled import EXECUTION_MODES, trace_counts
 from tfzoo.compiled import execution as execution_mode  # `execution` names a setting here.
 from tfzoo.config import full_kwargs
 from tfzoo.core import Agent
-from tfzoo.distribute import check_workers_agree, resume_path, worker_path
+from tfzoo.distribute import check_workers_agree, is_multi_worker, resume_path, worker_path
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
 from tfzoo.evaluation import PeriodicEvaluation
 from tfzoo.loop import Callback, LoopState, check_budget, evaluate, evaluation_returns, run
@@ -109,7 +109,7 @@ def start_run(
     learner = load(agent_spec.entry_point)(task, config)
     training_task = _training_task(task_id, preset, task_overrides, num_envs, learner) or task
     strategy = getattr(learner, "strategy", None)
-    if _multi_worker(strategy) and max_seconds:
+    if is_multi_worker(strategy) and max_seconds:
         raise ConfigError(
             "A multi-worker run cannot stop after max_seconds: its workers would stop at "
             "different steps and wait for each other forever. Give it --steps or --episodes."
@@ -133,7 +133,7 @@ def start_run(
     }))
     state = LoopState()
     logger = RunLogger(run_directory, learner, state, checkpoint_seconds,
-                       synchronized=_multi_worker(strategy))
+                       synchronized=is_multi_worker(strategy))
     return _train_and_evaluate(
         run_directory, training_task, eval_task, learner, state, logger, progress, callbacks
     )
@@ -162,11 +162,10 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
     strategy = getattr(agent, "strategy", None)
     logger = RunLogger(
         run_directory, agent, state, run_directory.config.get("checkpoint_seconds", 60.0),
-        synchronized=_multi_worker(strategy),
+        synchronized=is_multi_worker(strategy),
     )
     logger.restore()
-    if _multi_worker(strategy):  # Every worker must go on from the same step.
-        check_workers_agree(strategy, "steps", state.steps)
+    check_workers_agree(strategy, "steps", state.steps)  # Workers go on from the same step.
     eval_task = rebuild_evaluation_task(run_directory.config)
     return _train_and_evaluate(run_directory, task, eval_task, agent, state, logger, progress)
 
@@ -241,10 +240,6 @@ def _rebuild(run_directory: RunDirectory, training: bool = False) -> tuple[gymna
         task = _training_task(config["task"], config["preset"], config["task_kwargs"],
                               config.get("num_envs", 1), learner) or task
     return task, learner
-
-
-def _multi_worker(strategy: Any) -> bool:
-    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
 
 def _training_task(task_id, preset, task_kwargs, num_envs, learner) -> gymnasium.Env | None:

@@ -20,9 +20,7 @@ import numpy as np
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError
 from tfzoo.files import atomic_path
-from tfzoo.text import check_temperature, generate
-
-TEMPERATURES = (0.2, 0.5, 1.0, 1.2)  # The chapter's.
+from tfzoo.text import CHAPTER_TEMPERATURES, check_temperature, generate
 
 
 def classify_split(agent: Agent, task: gymnasium.Env, *, seed: int | None = None):
@@ -82,7 +80,7 @@ def classification_gallery(
 
 def text_gallery(
     agent: Any, path: str | os.PathLike, prompt: str, *, length: int = 400,
-    temperatures: Sequence[float] = TEMPERATURES, seed: int | None = None,
+    temperatures: Sequence[float] = CHAPTER_TEMPERATURES, seed: int | None = None,
 ) -> dict[float, str]:
     """Writes `length` characters after `prompt` at each temperature into a text file, one
     block per temperature as the chapter prints them.

@@ -218,11 +218,15 @@ def register_agent(
 def spec(id: str) -> TaskSpec:
     """Returns the `TaskSpec` registered as `id`; raises `UnknownNameError` with suggestions.
 
-    An id that tfzoo does not register but Gymnasium does (e.g. "MountainCar-v0") gets a
-    spec too: Gymnasium's environment as it is, the "dqn" agent, and no training budget.
+    "tfzoo/<id>", the task's name in Gymnasium's registry, is the task itself. An id that
+    tfzoo does not register but Gymnasium does (e.g. "MountainCar-v0") gets a spec too:
+    Gymnasium's environment as it is, the "dqn" agent, and no training budget.
     """
     if id in registry:
         return registry[id]
+    namespace, _, name = id.partition("/")
+    if namespace == GYMNASIUM_NAMESPACE and name in registry:  # Gymnasium's name for it.
+        return registry[name]
     if id in gymnasium.registry:
         return gymnasium_task_spec(id)
     among_gymnasium = did_you_mean(id, gymnasium.registry).replace(" Did you", "; did you")

@@ -19,6 +19,7 @@ from tfzoo.errors import ConfigError
 
 MAX_SHOWN = 12  # Unknown characters named in an error, at most.
 CHUNK = 16  # Characters drawn per call of `sample`.
+CHAPTER_TEMPERATURES = (0.2, 0.5, 1.0, 1.2)  # The chapter's "diversities".
 
 
 @dataclass(frozen=True)
