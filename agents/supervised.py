@@ -198,9 +198,21 @@ class SupervisedAgent(Agent):
         with tf.GradientTape() as tape:
             outputs = self.model(inputs, training=True)
             loss = tf.reduce_mean(self.loss(targets, outputs))
-        variables = self.model.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        self._apply(tape.gradient(loss, self.model.trainable_variables))
         return loss
+
+    def _apply(self, gradients: list[Any]) -> None:
+        """Applies `gradients` (one per trainable variable) with the optimizer, dense.
+
+        A lookup such as `Embedding`'s has sparse gradients (`tf.IndexedSlices`) with a row
+        per lookup, so a row read twice appears twice. Keras's optimizers update the slices
+        one by one, which for Adam squares the two parts instead of their sum and takes
+        bigger steps than Adam. Summed into one dense gradient, the update is Adam's.
+        """
+        gradients = [tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices)
+                     else gradient for gradient in gradients]
+        variables = self.model.trainable_variables
+        self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
 
     def _distributed_train_step(self, inputs: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
         """The train step with the batch split across the strategy's replicas."""
@@ -227,8 +239,7 @@ class SupervisedAgent(Agent):
             losses = self._sample_losses(targets, outputs)  # (rows, *per row)
             per_row = tf.reduce_prod(tf.shape(losses)[1:])
             loss = tf.reduce_sum(losses) / tf.cast(global_size * per_row, losses.dtype)
-        variables = self.model.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        self._apply(tape.gradient(loss, self.model.trainable_variables))
         return loss
 
     def _train_step_and_predict_eagerly(self, inputs, targets, next_inputs):

@@ -126,3 +126,25 @@ def test_save_and_restore_round_trip(tmp_path):
     assert int(restored.optimizer.iterations) == int(agent.optimizer.iterations) == 8
     with pytest.raises(FileNotFoundError, match="No checkpoint"):
         restored.restore(tmp_path / "missing")
+
+
+def test_an_embedding_read_several_times_in_a_batch_takes_adams_step():
+    # Adam's first step moves every weight with a gradient by the learning rate (m / sqrt(v)
+    # is the gradient's sign). Ids 0 and 1 are read three times and once: their embedding
+    # rows must move alike, which Keras's update of sparse gradients alone does not do.
+    inputs = np.array([[0], [0], [0], [1]], dtype=np.int64)
+    labels = np.array([1, 1, 1, 1], dtype=np.int64)
+    task = tfzoo.SupervisedTask({"train": (inputs, labels)}, batch_size=4, shuffle=False,
+                                num_classes=2)
+    model = keras.Sequential([keras.layers.Embedding(3, 2), keras.layers.Flatten(),
+                              keras.layers.Dense(2)])
+    agent = tfzoo.make_agent("supervised", task, model=model, learning_rate=0.01)
+    observation, _ = task.reset(seed=0)
+    action = agent.act(observation)
+    next_observation, reward, terminated, truncated, info = task.step(action)
+    before = model.layers[0].get_weights()[0].copy()
+    agent.learn(tfzoo.Transition(observation, action, reward, next_observation,
+                                 terminated, truncated, info))
+    moved = np.abs(model.layers[0].get_weights()[0] - before)  # (ids, embedding size)
+    np.testing.assert_allclose(moved[:2], 0.01, rtol=1e-3)
+    np.testing.assert_array_equal(moved[2], 0.0)  # Id 2 was not read.
