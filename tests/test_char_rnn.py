@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import math
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import tfzoo
 from tfzoo.cli import main
@@ -123,6 +125,36 @@ def test_the_chapter_model_learns_the_last_character(pattern_file):
     assert predicted.shape == (3,) and set(predicted) <= set(range(4))
     with pytest.raises(ValueError, match="temperature=0 must be > 0"):
         agent.model.predict(test.reset(seed=0)[0][:3], temperature=0)
+
+
+def test_the_chapter_model_computes_the_chapters_one_hot_loop():
+    # The chapter's call: one-hot vectors into LSTMCell, one step at a time. The model
+    # looks the kernel's rows up instead; its logits and gradients must be the chapter's.
+    model = RNN(7, units=16)
+    ids = np.random.default_rng(0).integers(0, 7, size=(5, 9))  # (batch, time)
+    targets = np.random.default_rng(1).integers(0, 7, size=5)
+
+    def chapter_call(inputs):
+        inputs = tf.one_hot(inputs, depth=7)  # (batch, time, num_chars)
+        state = [tf.zeros((5, 16)), tf.zeros((5, 16))]
+        for t in range(9):
+            output, state = model.cell(inputs[:, t, :], state)
+        return model.dense(output)
+
+    def logits_and_gradients(call):
+        with tf.GradientTape() as tape:
+            logits = call(ids)
+            loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
+                targets, logits, from_logits=True))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        return logits.numpy(), [tf.convert_to_tensor(g).numpy() for g in gradients]
+
+    logits, gradients = logits_and_gradients(model)
+    chapter_logits, chapter_gradients = logits_and_gradients(chapter_call)
+    np.testing.assert_allclose(logits, chapter_logits, rtol=1e-6, atol=1e-7)
+    assert len(gradients) == 5  # Both kernels and the bias of the cell, the dense layer's two.
+    for ours, theirs in zip(gradients, chapter_gradients, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-8)
 
 
 def test_generation_is_reproducible_and_follows_the_temperature(pattern_file):

@@ -145,6 +145,12 @@ class RNN(keras.Model):
     unrolled in a Python loop over the window, and a `Dense` layer from its last output to
     the next character.
 
+    The chapter calls the cell on each step's one-hot vector, which multiplies it by the
+    cell's input kernel: that product is the kernel's row for the character's id. So `call`
+    looks up the rows of the whole window at once and writes the cell's step out (the same
+    weights, gates and activations as `LSTMCell`, the same sums in the same order): the
+    same numbers as the chapter's loop, without 40 multiplications by mostly zeros.
+
     Args:
         num_chars: The vocabulary's size.
         units: The LSTM cell's units (the chapter's 256).
@@ -156,15 +162,24 @@ class RNN(keras.Model):
         self.cell = keras.layers.LSTMCell(units)
         self.dense = keras.layers.Dense(num_chars)
 
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        """Creates the cell's weights for one-hot inputs and the dense layer's."""
+        self.cell.build((None, self.num_chars))
+        self.dense.build((None, self.units))
+
     def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Next-character logits after each window: (batch, time) ids -> (batch, num_chars)."""
-        inputs = tf.one_hot(inputs, depth=self.num_chars)  # (batch, time, num_chars)
-        batch_size = tf.shape(inputs)[0]
-        state = [tf.zeros((batch_size, self.units)), tf.zeros((batch_size, self.units))]
-        output = state[0]
-        # The chapter's loop over time steps; one unstack is cheaper than a slice per step.
-        for inputs_at_t in tf.unstack(inputs, axis=1):  # (batch, num_chars) each
-            output, state = self.cell(inputs_at_t, state, training=training)
+        cell = self.cell
+        # one_hot(ids) @ kernel, for every step of the window at once.
+        read = tf.gather(cell.kernel, inputs)  # (batch, time, 4 * units)
+        output = state = tf.zeros((tf.shape(inputs)[0], self.units))  # h and c
+        for read_at_t in tf.unstack(read, axis=1):  # (batch, 4 * units) each
+            gates = read_at_t + tf.matmul(output, cell.recurrent_kernel) + cell.bias
+            # LSTMCell's gates, in its order: input, forget, candidate, output.
+            input_gate, forget_gate, candidate, output_gate = tf.split(gates, 4, axis=-1)
+            state = (cell.recurrent_activation(forget_gate) * state
+                     + cell.recurrent_activation(input_gate) * cell.activation(candidate))
+            output = cell.recurrent_activation(output_gate) * cell.activation(state)
         return self.dense(output)
 
     def predict(self, inputs: np.ndarray, temperature: float = 1.0) -> np.ndarray:
