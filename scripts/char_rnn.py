@@ -50,8 +50,10 @@ print(f"a batch of windows: {observation.shape}; the first reads "
 
 The `handbook` preset builds the chapter's `RNN`: characters one-hot encoded, an
 `LSTMCell(256)` stepped through the window in a Python loop, and a `Dense` layer from its
-last output to the vocabulary. The agent trains it with Adam and sparse softmax
-cross-entropy, one batch per step; the return of a pass is next-character accuracy.
+last output to the vocabulary. (A one-hot vector times the cell's kernel is one row of the
+kernel, so tfzoo's `RNN` looks the rows up instead of multiplying: the same numbers.) The
+agent trains it with Adam and sparse softmax cross-entropy, one batch per step; the return
+of a pass is next-character accuracy.
 """
 
 preset = tfzoo.spec("char-rnn").preset(arguments.preset)
