@@ -37,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 import tfzoo
+from tfzoo.models import RNN
 
 BATCHES, BATCH_SIZE, WINDOW, LEARNING_RATE = 1000, 50, 40, 1e-3
 CURVE_SECONDS = 120.0  # Test bits per character of the default run, this often.
@@ -88,35 +89,22 @@ def run_tfzoo(preset, seed, data_dir, directory) -> dict:
             **({"curve": curve.points, "curve_seconds": curve.seconds} if curve.points else {})}
 
 
-class ChapterRNN(keras.Model):
-    """The chapter's `RNN`, line for line in Keras 3 (`LSTMCell` for `BasicLSTMCell`).
+class ChapterRNN(RNN):
+    """tfzoo's `RNN` (its layers and the chapter's `predict`) with the chapter's own `call`.
 
-    tfzoo's `RNN` computes the same numbers with the one-hot products replaced by lookups;
-    this is the chapter's own code, to time it as written.
+    tfzoo's `call` computes the same numbers with the one-hot products replaced by lookups;
+    this is the chapter's code, line for line (`LSTMCell` for `BasicLSTMCell`), to time it
+    as written.
     """
 
-    def __init__(self, num_chars):
-        super().__init__()
-        self.num_chars = num_chars
-        self.cell = keras.layers.LSTMCell(units=256)
-        self.dense = keras.layers.Dense(units=self.num_chars)
-
-    def call(self, inputs):
+    def call(self, inputs, training=False):
         batch_size, seq_length = inputs.shape  # Static, so tf.function can trace it too.
         inputs = tf.one_hot(inputs, depth=self.num_chars)  # [batch_size, seq_length, num_chars]
-        state = [tf.zeros((batch_size, 256)), tf.zeros((batch_size, 256))]  # The zero state.
+        state = [tf.zeros((batch_size, self.units)), tf.zeros((batch_size, self.units))]
         for t in range(seq_length):
             output, state = self.cell(inputs[:, t, :], state)
         output = self.dense(output)
         return output
-
-    def predict(self, inputs, temperature=1.0):
-        batch_size, _ = inputs.shape
-        logits = self(inputs)
-        prob = tf.nn.softmax(logits / temperature).numpy().astype(np.float64)
-        prob /= prob.sum(axis=-1, keepdims=True)  # float32 rows may not sum to 1 for NumPy.
-        return np.array([np.random.choice(self.num_chars, p=prob[i, :])
-                         for i in range(batch_size)])
 
 
 def run_chapter(compiled, seed, data_dir) -> dict:
