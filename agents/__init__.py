@@ -10,7 +10,7 @@ register_agent(
 )
 
 register_agent(
-    "char-rnn",
+    "char-model",
     entry_point="tfzoo.agents.char_rnn:build",
     config="tfzoo.agents.char_rnn:CharRNNConfig",
     description="Learns a character model from a char-rnn task and writes text with it.",

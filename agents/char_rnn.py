@@ -7,6 +7,7 @@ logits. Generation is not here: it lives in `tfzoo.text.generate`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,14 +17,16 @@ import gymnasium
 import keras
 import numpy as np
 import tensorflow as tf
-from tfzoo.agents.supervised import SupervisedAgent, SupervisedConfig, make_loss, make_optimizer
 
+from tfzoo.agents.supervised import SupervisedAgent, SupervisedConfig, make_loss, make_optimizer
 from tfzoo.compiled import Compiled
+from tfzoo.config import load, parameter_hints
 from tfzoo.errors import ConfigError, RunDirectoryError
-from tfzoo.models import RNN, CharLSTM
+from tfzoo.models import make_model, model_spec
+from tfzoo.models.char_rnn import RNN
 from tfzoo.text import Vocabulary, sample_index
 
-MODELS = ("chapter", "lstm")
+MODEL_SETTINGS = ("units", "layers", "embedding_size", "dropout")
 VOCABULARY_KEY = "agent/vocabulary_characters/.ATTRIBUTES/VARIABLE_VALUE"
 
 
@@ -31,20 +34,22 @@ VOCABULARY_KEY = "agent/vocabulary_characters/.ATTRIBUTES/VARIABLE_VALUE"
 class CharRNNConfig(SupervisedConfig):
     """Settings of `CharRNNAgent`: those of `SupervisedConfig` and the model's size."""
 
-    model: str = "lstm"
-    """"chapter" (the chapter's `RNN`, last character only) or "lstm" (`CharLSTM`)."""
+    model: str = "char-lstm"
+    """A character model from `tfzoo.model_registry`: "rnn" (the chapter's `RNN` as
+    written), "rnn-fast" (the same numbers faster; both predict the last character only)
+    or "char-lstm" (`CharLSTM`, every position)."""
 
     units: int = 256
     """Units of each LSTM layer."""
 
     layers: int = 1
-    """LSTM layers, for "lstm"."""
+    """LSTM layers, for "char-lstm"."""
 
     embedding_size: int = 64
-    """Size of the character embedding, for "lstm"."""
+    """Size of the character embedding, for "char-lstm"."""
 
     dropout: float = 0.0
-    """Dropout after each LSTM layer in training, for "lstm"."""
+    """Dropout after each LSTM layer in training, for "char-lstm"."""
 
 
 class CharRNNAgent(SupervisedAgent):
@@ -55,7 +60,8 @@ class CharRNNAgent(SupervisedAgent):
     its ids would name other characters.
 
     Args:
-        model: A character model (`RNN` or `CharLSTM`), or a function returning one.
+        model: A character model (`RNN`, `FastRNN` or `CharLSTM`), or a function
+            returning one.
         optimizer, loss, observation_space, action_space, jit_predictions, strategy: As
             for `SupervisedAgent`.
         vocabulary: The task's vocabulary.
@@ -188,11 +194,11 @@ def build(task: gymnasium.Env, config: CharRNNConfig) -> CharRNNAgent:
     vocabulary = getattr(task.unwrapped, "vocabulary", None)
     if not isinstance(vocabulary, Vocabulary):
         raise ConfigError(
-            f"The char-rnn agent needs a task with a `vocabulary` (such as 'char-rnn'); "
+            f"The char-model agent needs a task with a `vocabulary` (such as 'char-rnn'); "
             f"{type(task.unwrapped).__name__} has none."
         )
     return CharRNNAgent(
-        model_factory(config, len(vocabulary), every_position=bool(task.action_space.shape[1:])),
+        model_builder(config, len(vocabulary), every_position=bool(task.action_space.shape[1:])),
         make_optimizer(config), make_loss(config.loss, classify=True),
         observation_space=task.observation_space, action_space=task.action_space,
         vocabulary=vocabulary, jit_predictions=config.jit_predictions,
@@ -200,29 +206,26 @@ def build(task: gymnasium.Env, config: CharRNNConfig) -> CharRNNAgent:
     )
 
 
-def model_factory(config: CharRNNConfig, num_chars: int, every_position: bool):
+def model_builder(config: CharRNNConfig, num_chars: int, every_position: bool):
     """The function building the model `config` names, checked against the task's target.
 
-    The chapter's model has only `units`; `layers`, `embedding_size` and `dropout` are the
-    fast model's, and a preset may set them for it.
+    The model gets those of `units`, `layers`, `embedding_size` and `dropout` that its
+    constructor takes: the chapter's `RNN` has only `units`.
     """
     _check_sizes(config)
-    if config.model == "chapter":
-        if every_position:
-            raise ConfigError(
-                "model='chapter' predicts only the character after each window; use it with "
-                "target='last' (or use model='lstm' with target='all')."
-            )
-        return lambda: RNN(num_chars, units=config.units)
-    if config.model == "lstm":
-        if not every_position:
-            raise ConfigError(
-                "model='lstm' predicts the character after every position; use it with "
-                "target='all' (or use model='chapter' with target='last')."
-            )
-        return lambda: CharLSTM(num_chars, units=config.units, layers=config.layers,
-                                embedding_size=config.embedding_size, dropout=config.dropout)
-    raise ConfigError(f"model={config.model!r} is not a character model; pass one of {MODELS}.")
+    model_class = load(model_spec(config.model).entry_point)
+    if getattr(model_class, "every_position", None) is None:
+        raise ConfigError(f"model={config.model!r} is not a character model; use 'rnn', "
+                          f"'rnn-fast' or 'char-lstm'.")
+    if model_class.every_position != every_position:
+        target = "all" if model_class.every_position else "last"
+        raise ConfigError(
+            f"model={config.model!r} goes with target={target!r}: pass that target, or a "
+            f"model for this one ('char-lstm' for target='all', 'rnn-fast' for 'last')."
+        )
+    accepted = parameter_hints(model_class)
+    settings = {name: getattr(config, name) for name in MODEL_SETTINGS if name in accepted}
+    return functools.partial(make_model, config.model, num_chars=num_chars, **settings)
 
 
 def _check_sizes(config: CharRNNConfig) -> None:

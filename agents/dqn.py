@@ -22,29 +22,7 @@ import tensorflow as tf
 from tfzoo.compiled import Compiled
 from tfzoo.core import Agent, Transition
 from tfzoo.errors import ConfigError, TrainingDivergedError
-
-# The Q-network -----------------------------------------------------------------------------
-
-
-class QNetwork(keras.Model):
-    """Maps observations to one Q-value per action: Dense layers with ReLU, then a linear one.
-
-    The chapter's network is `QNetwork(hidden_sizes=(24, 24), num_actions=2)`.
-    """
-
-    def __init__(self, hidden_sizes: tuple[int, ...], num_actions: int, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.flatten = keras.layers.Flatten()
-        self.hidden = [keras.layers.Dense(size, activation="relu") for size in hidden_sizes]
-        self.q_values = keras.layers.Dense(num_actions)
-
-    def call(self, observations: tf.Tensor) -> tf.Tensor:
-        """(batch, *observation shape) -> (batch, num_actions)."""
-        x = self.flatten(observations)
-        for layer in self.hidden:
-            x = layer(x)
-        return self.q_values(x)
-
+from tfzoo.models.dqn import QNetwork
 
 # The replay buffer -------------------------------------------------------------------------
 
@@ -351,10 +329,10 @@ class DQNAgent(Agent):
         if self.q_network is not None:
             return
         hidden_sizes = tuple(self.config.hidden_sizes)
-        self.q_network = QNetwork(hidden_sizes, self.num_actions)
+        self.q_network = QNetwork(self.num_actions, hidden_sizes)
         self.q_network(tf.zeros((1, *self.observation_shape)))
         if self.config.target_update_interval > 0:
-            self.target_network = QNetwork(hidden_sizes, self.num_actions)
+            self.target_network = QNetwork(self.num_actions, hidden_sizes)
             self.target_network(tf.zeros((1, *self.observation_shape)))
             self.target_network.set_weights(self.q_network.get_weights())
         self.optimizer.build(self.q_network.trainable_variables)

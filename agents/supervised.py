@@ -7,6 +7,7 @@ its config; the task side is `tfzoo.supervised.SupervisedTask`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from tfzoo.compiled import Compiled
 from tfzoo.core import Agent, Transition
 from tfzoo.distribute import make_strategy
 from tfzoo.errors import ConfigError, TrainingDivergedError
-from tfzoo.models import model_factory
+from tfzoo.models import make_model, model_spec
 
 
 @dataclass
@@ -29,8 +30,8 @@ class SupervisedConfig:
     """Settings of `SupervisedAgent`, as `make_agent` and `--set` take them."""
 
     model: str | keras.Model | Callable[[], keras.Model] = "linear"
-    """A model name from `tfzoo.models.MODELS`, a Keras model of your own, or a function
-    returning one (built after `train(seed=...)` seeds Keras, so its weights follow the seed)."""
+    """A model name from `tfzoo.model_registry` (`tfzoo.register_model` adds yours), a Keras
+    model of your own, or a function returning one (built after `train(seed=...)` seeds Keras, so its weights follow the seed)."""
 
     optimizer: str = "adam"
     """A Keras optimizer name: "sgd", "adam", "adamw", "rmsprop", ..."""
@@ -293,7 +294,9 @@ class _Lookahead:
 
 def build(task: gymnasium.Env, config: SupervisedConfig) -> SupervisedAgent:
     """Builds a `SupervisedAgent` for `task` from `config` (the registry's entry point)."""
-    model = model_factory(config.model) if isinstance(config.model, str) else config.model
+    model = config.model
+    if isinstance(model, str):
+        model = functools.partial(make_model, model_spec(model).name)
     if not (isinstance(model, keras.Model) or callable(model)):
         raise ConfigError(f"model={model!r} is neither a Keras model nor a function making one.")
     classify = not isinstance(task.action_space, gymnasium.spaces.Box)

@@ -1,6 +1,6 @@
 """tfzoo's built-in tasks, registered by name; each lives in its own module of this package."""
 
-from tfzoo.cards import Card, Check, Expected
+from tfzoo.cards import Card, Check, Evaluation, Expected
 from tfzoo.registration import Preset, register
 
 register(
@@ -40,7 +40,7 @@ register(
     entry_point="tfzoo.envs.mnist:MNIST",
     agent="supervised",
     description="The chapter's MLP on MNIST digits; the return on the test split is accuracy.",
-    evaluation={"split": "test", "batch_size": 500},
+    evaluation=Evaluation({"split": "test", "batch_size": 500}),
     agent_kwargs={"optimizer": "adam"},
     presets={
         "handbook": Preset(
@@ -76,7 +76,7 @@ register(
     entry_point="tfzoo.envs.mnist:MNIST",
     agent="supervised",
     description="The chapter's CNN on MNIST digits; the return on the test split is accuracy.",
-    evaluation={"split": "test", "batch_size": 500},
+    evaluation=Evaluation({"split": "test", "batch_size": 500}),
     agent_kwargs={"optimizer": "adam"},
     presets={
         "handbook": Preset(
@@ -111,9 +111,9 @@ register(
 register(
     "char-rnn",
     entry_point="tfzoo.envs.char_rnn:CharText",
-    agent="char-rnn",
+    agent="char-model",
     description="Next-character prediction on Nietzsche; test return is accuracy, plus bits/char.",
-    evaluation={"split": "test", "batch_size": 500, "shuffle": False, "stride": None},
+    evaluation=Evaluation({"split": "test", "batch_size": 500, "shuffle": False, "stride": None}),
     # A pass over the train split is ~10,000 batches: episodes of 100 batches give progress
     # rows, checkpoints and callbacks along the way (a test pass is a few batches).
     max_episode_steps=100,
@@ -123,7 +123,7 @@ register(
             "character only), Adam 1e-3, 1000 batches of 50 windows. Test: 2.42 nats "
             "(3.49 bits) per character (chapter: 2.37 nats).",
             task={"window": 40, "batch_size": 50, "target": "last"},
-            agent={"model": "chapter", "units": 256, "learning_rate": 1e-3,
+            agent={"model": "rnn-fast", "units": 256, "learning_rate": 1e-3,
                    "jit_predictions": True},
             steps=1000,
         ),
@@ -133,7 +133,7 @@ register(
             "100 drawn from anywhere in the text, 1060 batches of 64, Adam 4e-3 with cosine "
             "decay. Test: 1.37 nats (1.97 bits) per character in 10-13 minutes here.",
             task={"window": 100, "batch_size": 64, "target": "all"},
-            agent={"model": "lstm", "units": 512, "dropout": 0.25, "learning_rate": 4e-3,
+            agent={"model": "char-lstm", "units": 512, "dropout": 0.25, "learning_rate": 4e-3,
                    "schedule": "cosine", "decay_steps": 1060},
             steps=1060,
         ),
@@ -155,12 +155,11 @@ register(
     entry_point="tfzoo.envs.cartpole:make_cartpole",
     agent="dqn",
     description="Gymnasium's CartPole-v1 balanced by DQN; solved at a mean return of 475.",
-    evaluation={"end_reward": None},  # Evaluate on CartPole's own rewards.
-    eval_episodes=100,
-    # DQN on CartPole can collapse after solving it: runs evaluate every 1,000 steps (10
-    # greedy episodes) and keep the best policy, as rl-baselines3-zoo keeps best_model.
-    eval_interval=1000,
-    eval_interval_episodes=10,
+    # On CartPole's own rewards, 100 episodes. DQN on CartPole can collapse after solving it:
+    # runs evaluate every 1,000 steps (10 greedy episodes) and keep the best policy, as
+    # rl-baselines3-zoo keeps best_model.
+    evaluation=Evaluation({"end_reward": None}, episodes=100, interval=1000,
+                          interval_episodes=10),
     reward_threshold=475.0,
     presets={
         "handbook": Preset(

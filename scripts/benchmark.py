@@ -38,7 +38,7 @@ from benchmark_modes import modes_section, print_modes_table
 
 import tfzoo
 from tfzoo.data import load_mnist
-from tfzoo.models import CNN, MLP
+from tfzoo.models.mnist import CNN, MLP
 
 """
 ## MNIST: the chapter's MLP and CNN

@@ -91,7 +91,7 @@ def run_sb3(seed, directory) -> dict | None:
         print("  sb3: stable_baselines3 is not importable here; skipped")
         return None
     torch.set_num_threads(1)  # Two threads on two cores slowed it tenfold here.
-    settings = tfzoo.spec("cartpole-dqn")
+    settings = tfzoo.spec("cartpole-dqn").evaluation
     log = Path(directory) / f"sb3-{seed}"
     model = DQN(
         "MlpPolicy", gymnasium.make("CartPole-v1"), learning_rate=2.3e-3, batch_size=64,
@@ -101,8 +101,8 @@ def run_sb3(seed, directory) -> dict | None:
         verbose=0,
     )
     callback = EvalCallback(
-        Monitor(gymnasium.make("CartPole-v1")), eval_freq=settings.eval_interval,
-        n_eval_episodes=settings.eval_interval_episodes, deterministic=True,
+        Monitor(gymnasium.make("CartPole-v1")), eval_freq=settings.interval,
+        n_eval_episodes=settings.interval_episodes, deterministic=True,
         best_model_save_path=str(log), log_path=str(log), verbose=0,
     )
     start = time.perf_counter()

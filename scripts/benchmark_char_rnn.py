@@ -37,7 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 import tfzoo
-from tfzoo.models import RNN
+from tfzoo.models.char_rnn import RNN
 
 BATCHES, BATCH_SIZE, WINDOW, LEARNING_RATE = 1000, 50, 40, 1e-3
 CURVE_SECONDS = 120.0  # Test bits per character of the default run, this often.
@@ -69,7 +69,7 @@ class TestCurve(tfzoo.Callback):
 
 def test_task(preset, data_dir):
     """The task tfzoo evaluates a preset on (the test split's windows)."""
-    evaluation = tfzoo.spec("char-rnn").evaluation
+    evaluation = tfzoo.spec("char-rnn").evaluation.task
     return tfzoo.make("char-rnn", preset=preset, data_dir=data_dir, **evaluation)
 
 
@@ -89,31 +89,13 @@ def run_tfzoo(preset, seed, data_dir, directory) -> dict:
             **({"curve": curve.points, "curve_seconds": curve.seconds} if curve.points else {})}
 
 
-class ChapterRNN(RNN):
-    """tfzoo's `RNN` (its layers and the chapter's `predict`) with the chapter's own `call`.
-
-    tfzoo's `call` computes the same numbers with the one-hot products replaced by lookups;
-    this is the chapter's code, line for line (`LSTMCell` for `BasicLSTMCell`), to time it
-    as written.
-    """
-
-    def call(self, inputs, training=False):
-        batch_size, seq_length = inputs.shape  # Static, so tf.function can trace it too.
-        inputs = tf.one_hot(inputs, depth=self.num_chars)  # [batch_size, seq_length, num_chars]
-        state = [tf.zeros((batch_size, self.units)), tf.zeros((batch_size, self.units))]
-        for t in range(seq_length):
-            output, state = self.cell(inputs[:, t, :], state)
-        output = self.dense(output)
-        return output
-
-
 def run_chapter(compiled, seed, data_dir) -> dict:
     """The chapter's program, ported to TF 2: random windows, a GradientTape step."""
     task = tfzoo.make("char-rnn", preset="handbook", data_dir=data_dir)
     # The next characters of the train split's windows: its text from the 41st character on.
     vocabulary, text = task.unwrapped.vocabulary, task.unwrapped.targets
     keras.utils.set_random_seed(seed)
-    model = ChapterRNN(len(vocabulary))
+    model = RNN(len(vocabulary))
     optimizer = keras.optimizers.Adam(learning_rate=LEARNING_RATE)
 
     def get_batch():

@@ -69,7 +69,7 @@ cross-entropy in nats and bits per character.
 """
 
 test_task = tfzoo.make("char-rnn", preset=arguments.preset, **settings,
-                       **tfzoo.spec("char-rnn").evaluation)
+                       **tfzoo.spec("char-rnn").evaluation.task)
 accuracy = tfzoo.evaluate(agent, test_task)
 metrics = agent.evaluation_metrics(test_task)
 print(f"test accuracy {accuracy:.4f}, {metrics['nats_per_char']:.3f} nats "

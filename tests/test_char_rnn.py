@@ -11,11 +11,11 @@ import pytest
 import tensorflow as tf
 
 import tfzoo
-from tfzoo.cli import main
 from tfzoo.data import DataError, load_text
 from tfzoo.errors import ConfigError, RunDirectoryError
-from tfzoo.models import RNN
+from tfzoo.models.char_rnn import RNN, FastRNN
 from tfzoo.text import Vocabulary, generate
+from tfzoo.tools.cli import main
 
 PATTERN = "abcd" * 1500  # Every character fixes the next one.
 SMALL_LSTM = {"units": 32, "embedding_size": 8, "learning_rate": 0.02}
@@ -30,7 +30,7 @@ def pattern_file(tmp_path):
 
 def trained_pattern_agent(pattern_file, steps=150):
     task = tfzoo.make("char-rnn", text_path=pattern_file, window=12, batch_size=16, target="all")
-    agent = tfzoo.make_agent("char-rnn", task, model="lstm", **SMALL_LSTM)
+    agent = tfzoo.make_agent("char-rnn", task, model="char-lstm", **SMALL_LSTM)
     tfzoo.train(agent, task, steps=steps, seed=0, progress=False)
     return task, agent
 
@@ -127,30 +127,26 @@ def test_the_chapter_model_learns_the_last_character(pattern_file):
         agent.model.predict(test.reset(seed=0)[0][:3], temperature=0)
 
 
-def test_the_chapter_model_computes_the_chapters_one_hot_loop():
-    # The chapter's call: one-hot vectors into LSTMCell, one step at a time. The model
-    # looks the kernel's rows up instead; its logits and gradients must be the chapter's.
-    model = RNN(7, units=16)
+def test_the_fast_rnn_computes_the_chapters_one_hot_loop():
+    # The chapter's RNN feeds one-hot vectors to LSTMCell, one step at a time; FastRNN
+    # looks the kernel's rows up instead. With the same weights, the logits and gradients
+    # must be the chapter's.
+    chapter, fast = RNN(7, units=16), FastRNN(7, units=16)
     ids = np.random.default_rng(0).integers(0, 7, size=(5, 9))  # (batch, time)
     targets = np.random.default_rng(1).integers(0, 7, size=5)
+    chapter(ids), fast(ids)  # Build both.
+    fast.set_weights(chapter.get_weights())
 
-    def chapter_call(inputs):
-        inputs = tf.one_hot(inputs, depth=7)  # (batch, time, num_chars)
-        state = [tf.zeros((5, 16)), tf.zeros((5, 16))]
-        for t in range(9):
-            output, state = model.cell(inputs[:, t, :], state)
-        return model.dense(output)
-
-    def logits_and_gradients(call):
+    def logits_and_gradients(model):
         with tf.GradientTape() as tape:
-            logits = call(ids)
+            logits = model(ids)
             loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
                 targets, logits, from_logits=True))
         gradients = tape.gradient(loss, model.trainable_variables)
         return logits.numpy(), [tf.convert_to_tensor(g).numpy() for g in gradients]
 
-    logits, gradients = logits_and_gradients(model)
-    chapter_logits, chapter_gradients = logits_and_gradients(chapter_call)
+    logits, gradients = logits_and_gradients(fast)
+    chapter_logits, chapter_gradients = logits_and_gradients(chapter)
     np.testing.assert_allclose(logits, chapter_logits, rtol=1e-6, atol=1e-7)
     assert len(gradients) == 5  # Both kernels and the bias of the cell, the dense layer's two.
     for ours, theirs in zip(gradients, chapter_gradients, strict=True):
@@ -179,7 +175,7 @@ def test_generation_is_reproducible_and_follows_the_temperature(pattern_file):
 ])
 def test_bad_generation_arguments_are_errors(pattern_file, arguments, message):
     task = tfzoo.make("char-rnn", text_path=pattern_file, window=12, target="all")
-    agent = tfzoo.make_agent("char-rnn", task, model="lstm", **SMALL_LSTM)
+    agent = tfzoo.make_agent("char-rnn", task, model="char-lstm", **SMALL_LSTM)
     with pytest.raises(ConfigError, match=message):
         generate(agent, **{"prompt": "abc", "length": 5, "temperature": 1.0, **arguments})
 
@@ -199,34 +195,35 @@ def test_bad_task_settings_are_errors(pattern_file, settings, message):
     ({"units": 0}, "units=0 must be a whole number >= 1"),
     ({"layers": 0}, "layers=0 must be"),
     ({"dropout": 1.0}, r"dropout=1.0 is a rate: pass a number in \[0, 1\)"),
-    ({"model": "gru"}, "model='gru' is not a character model"),
+    ({"model": "mlp"}, "model='mlp' is not a character model"),
+    ({"model": "gru"}, "Unknown model 'gru'"),
 ])
 def test_bad_model_settings_are_errors(pattern_file, settings, message):
     task = tfzoo.make("char-rnn", text_path=pattern_file)
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(tfzoo.TfzooError, match=message):
         tfzoo.make_agent("char-rnn", task, **settings)
 
 
 def test_a_model_that_does_not_fit_the_target_is_refused(pattern_file):
     last = tfzoo.make("char-rnn", text_path=pattern_file, target="last")
-    with pytest.raises(ConfigError, match="use it with target='all'"):
-        tfzoo.make_agent("char-rnn", last, model="lstm")
+    with pytest.raises(ConfigError, match="model='char-lstm' goes with target='all'"):
+        tfzoo.make_agent("char-rnn", last, model="char-lstm")
     every = tfzoo.make("char-rnn", text_path=pattern_file, target="all")
-    with pytest.raises(ConfigError, match="use it with target='last'"):
-        tfzoo.make_agent("char-rnn", every, model="chapter")
+    with pytest.raises(ConfigError, match="model='rnn-fast' goes with target='last'"):
+        tfzoo.make_agent("char-rnn", every, model="rnn-fast")
 
 
 def test_a_checkpoint_keeps_the_vocabulary_and_refuses_another_text(pattern_file, tmp_path):
     _, agent = trained_pattern_agent(pattern_file, steps=40)
     path = agent.save(tmp_path / "checkpoint")
     task = tfzoo.make("char-rnn", text_path=pattern_file, window=12, target="all")
-    same = tfzoo.make_agent("char-rnn", task, model="lstm", **SMALL_LSTM)
+    same = tfzoo.make_agent("char-rnn", task, model="char-lstm", **SMALL_LSTM)
     same.restore(path)
     assert generate(same, "ab", 50, 1.0, seed=1) == generate(agent, "ab", 50, 1.0, seed=1)
     other_file = tmp_path / "other.txt"
     other_file.write_text("wxyz" * 1500, encoding="utf-8")
     other = tfzoo.make("char-rnn", text_path=str(other_file), window=12, target="all")
-    stranger = tfzoo.make_agent("char-rnn", other, model="lstm", **SMALL_LSTM)
+    stranger = tfzoo.make_agent("char-rnn", other, model="char-lstm", **SMALL_LSTM)
     with pytest.raises(RunDirectoryError, match="trained on a text with 4 distinct characters"):
         stranger.restore(path)
     linear_task = tfzoo.make("linear-regression")

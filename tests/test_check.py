@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 import tfzoo
-from tfzoo.cards import Card, Check, run_checks
-from tfzoo.cli import main
+from tfzoo.cards import Card, Check
+from tfzoo.tools.checks import run_checks
+from tfzoo.tools.cli import main
 
 
 def test_every_built_in_task_carries_a_card_for_each_preset():

@@ -16,7 +16,7 @@ import pytest
 from conftest import fail_learning_at
 
 import tfzoo
-from tfzoo.cli import main
+from tfzoo.tools.cli import main
 
 # A run whose weights depend on every step and on the task's shuffling: batches of one
 # sample, reshuffled each episode from the task's random state.
@@ -24,7 +24,7 @@ SHUFFLED = ["--set", "batch_size=1", "--set", "shuffle=True", "--preset", "handb
 
 
 def tfzoo_command(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "tfzoo.cli", *arguments]
+    return [sys.executable, "-m", "tfzoo.tools.cli", *arguments]
 
 
 def final_weights(run_dir) -> list[np.ndarray]:

@@ -56,17 +56,18 @@ def test_a_user_written_layer_and_model_learn_a_registered_task():
     assert not np.allclose(gains, 1.0)  # The custom weight is trained too.
 
 
-def test_a_named_custom_model_runs_in_a_run_directory(tmp_path, monkeypatch):
-    from tfzoo.models import MODELS
-
-    monkeypatch.setitem(MODELS, "tiny", TinyClassifier)
-    summary = tfzoo.start_run(
-        "mnist-mlp", preset="handbook", path=tmp_path / "run", seed=0, steps=150,
-        agent_overrides={"model": "tiny"}, progress=False,
-    )
-    assert summary["eval_return"] > 0.9
-    config = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert config["agent_config"]["model"] == "tiny"
-    _, agent, _ = tfzoo.load_run(tmp_path / "run")  # Rebuilt by name, weights restored.
-    assert isinstance(agent.model, TinyClassifier)
-    assert tfzoo.evaluate_run(tmp_path / "run") == summary["eval_return"]
+def test_a_named_custom_model_runs_in_a_run_directory(tmp_path):
+    tfzoo.register_model("tiny", TinyClassifier)
+    try:
+        summary = tfzoo.start_run(
+            "mnist-mlp", preset="handbook", path=tmp_path / "run", seed=0, steps=150,
+            agent_overrides={"model": "tiny"}, progress=False,
+        )
+        assert summary["eval_return"] > 0.9
+        config = json.loads((tmp_path / "run" / "config.json").read_text())
+        assert config["agent_config"]["model"] == "tiny"
+        _, agent, _ = tfzoo.load_run(tmp_path / "run")  # Rebuilt by name, weights restored.
+        assert isinstance(agent.model, TinyClassifier)
+        assert tfzoo.evaluate_run(tmp_path / "run") == summary["eval_return"]
+    finally:
+        tfzoo.model_registry.pop("tiny")  # Unregistered again for other tests.

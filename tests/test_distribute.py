@@ -76,7 +76,7 @@ def run_workers(*arguments: str) -> list[tuple[int, str]]:
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tfzoo.cli", *arguments], stdout=subprocess.PIPE,
+            [sys.executable, "-m", "tfzoo.tools.cli", *arguments], stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
             env={**os.environ, "TF_CONFIG": json.dumps(
                 {"cluster": cluster, "task": {"type": "worker", "index": index}})},
@@ -184,7 +184,7 @@ def test_multiworker_explains_tf_config(monkeypatch, tmp_path):
 
 def test_a_model_built_outside_the_strategy_is_refused_with_the_fix():
     task = tfzoo.make("linear-regression")
-    model = tfzoo.models.MODELS["linear"]()
+    model = tfzoo.make_model("linear")
     model(tf.zeros((1, 1)))  # Built: its variables exist, outside any strategy.
     with pytest.raises(tfzoo.ConfigError, match="Pass a function that makes the model"):
         tfzoo.make_agent("linear-regression", task, model=model,
@@ -192,7 +192,7 @@ def test_a_model_built_outside_the_strategy_is_refused_with_the_fix():
 
 
 def test_the_dqn_agent_points_to_num_envs_for_strategy(capsys):
-    from tfzoo.cli import main
+    from tfzoo.tools.cli import main
 
     assert main(["train", "cartpole-dqn", "--strategy", "mirrored", "--steps", "10"]) == 2
     assert "with --num-envs N instead" in capsys.readouterr().err
@@ -200,7 +200,8 @@ def test_the_dqn_agent_points_to_num_envs_for_strategy(capsys):
 
 def test_synchronized_checkpoints_come_only_at_episode_ends_every_worker_reaches(tmp_path):
     from tfzoo.loop import LoopState
-    from tfzoo.runs import RunDirectory, RunLogger
+    from tfzoo.runs.directory import RunDirectory
+    from tfzoo.runs.logger import RunLogger
 
     task = tfzoo.make("linear-regression")
     agent = tfzoo.make_agent("linear-regression", task)

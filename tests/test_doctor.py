@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib.metadata
 import json
 
-from tfzoo import doctor
-from tfzoo.cli import main
+from tfzoo.tools import doctor
+from tfzoo.tools.cli import main
 
 
 def run_doctor(capsys, *arguments: str) -> tuple[int, str]:

@@ -9,10 +9,10 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
-from tfzoo.agents.dqn import LinearSchedule, ReplayBuffer, td_targets
 
 import tfzoo
-from tfzoo.experiment import rebuild_evaluation_task
+from tfzoo.agents.dqn import LinearSchedule, ReplayBuffer, td_targets
+from tfzoo.runs.experiment import rebuild_evaluation_task
 
 
 class Chain(tfzoo.Task):
@@ -186,18 +186,18 @@ def test_a_gymnasium_id_tfzoo_does_not_register_trains_with_dqn():
         tfzoo.make("MountainCar-v9")
 
 
-def register_chain(**spec):
-    tfzoo.register("chain", entry_point=Chain, agent="dqn", eval_episodes=5,
-                   presets={"default": tfzoo.Preset("Chain", agent=CHAIN_SETTINGS, steps=600)},
-                   **spec)
+def register_chain(**evaluation):
+    tfzoo.register("chain", entry_point=Chain, agent="dqn",
+                   evaluation=tfzoo.Evaluation(episodes=5, **evaluation),
+                   presets={"default": tfzoo.Preset("Chain", agent=CHAIN_SETTINGS, steps=600)})
 
 
 def test_a_run_evaluates_periodically_keeps_the_best_policy_and_plays_it(tmp_path, capsys):
     from PIL import Image
 
-    from tfzoo.cli import main
+    from tfzoo.tools.cli import main
 
-    register_chain(eval_interval=100, eval_interval_episodes=2)
+    register_chain(interval=100, interval_episodes=2)
     run_dir = tmp_path / "run"
     assert main(["train", "chain", "--seed", "0", "--logdir", str(run_dir), "--no-progress"]) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -226,7 +226,7 @@ def test_a_run_evaluates_periodically_keeps_the_best_policy_and_plays_it(tmp_pat
 
 
 def test_play_explains_what_it_cannot_record(tmp_path, capsys):
-    from tfzoo.cli import main
+    from tfzoo.tools.cli import main
 
     register_chain()
     run_dir = tmp_path / "run"
@@ -243,7 +243,7 @@ def test_play_explains_what_it_cannot_record(tmp_path, capsys):
 
 
 def test_tfzoo_train_takes_a_gymnasium_id_with_the_dqn_agent(tmp_path, capsys):
-    from tfzoo.cli import main
+    from tfzoo.tools.cli import main
 
     run_dir = tmp_path / "run"
     assert main(["train", "MountainCar-v0", "--agent", "dqn", "--steps", "300",
@@ -275,7 +275,7 @@ class AlwaysRight(tfzoo.Agent):
 
 @pytest.mark.parametrize("batched", [False, True])
 def test_periodic_evaluation_records_scores_and_calls_on_best_on_improvement(batched):
-    from tfzoo.evaluation import PeriodicEvaluation
+    from tfzoo.runs.evaluation import PeriodicEvaluation
 
     task = Chain()
     agent = AlwaysRight()
@@ -320,14 +320,14 @@ def test_a_resumed_agent_without_its_replay_refills_it_before_learning(tmp_path)
 
 
 def test_bad_evaluation_settings_are_refused_at_registration():
-    with pytest.raises(tfzoo.RegistrationError, match="eval_interval=0 must be a whole number"):
-        register_chain(eval_interval=0)
-    with pytest.raises(tfzoo.RegistrationError, match="eval_interval_episodes=0"):
-        register_chain(eval_interval=10, eval_interval_episodes=0)
+    with pytest.raises(tfzoo.RegistrationError, match="interval=0 must be a whole number"):
+        register_chain(interval=0)
+    with pytest.raises(tfzoo.RegistrationError, match="interval_episodes=0"):
+        register_chain(interval=10, interval_episodes=0)
 
 
 def test_set_reaches_a_gymnasium_environments_constructor(tmp_path, capsys):
-    from tfzoo.cli import main
+    from tfzoo.tools.cli import main
 
     run_dir = tmp_path / "run"
     assert main(["train", "MountainCar-v0", "--agent", "dqn", "--steps", "10",

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import tfzoo
-from tfzoo.cli import main
-from tfzoo.gallery import classification_gallery, classify_split, text_gallery
+from tfzoo.tools.cli import main
+from tfzoo.tools.gallery import classification_gallery, classify_split, text_gallery
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

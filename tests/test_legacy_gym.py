@@ -72,7 +72,7 @@ def test_an_old_api_environment_tells_termination_from_the_time_limit():
 
 
 def test_spaces_are_converted_and_non_environments_refused():
-    from tfzoo.envs.legacy_gym import convert_space
+    from tfzoo.legacy_gym import convert_space
 
     space = gym.spaces.Dict({"position": gym.spaces.Box(-1.0, 1.0, (2,), np.float32),
                              "mode": gym.spaces.Discrete(3, start=1)})

@@ -10,7 +10,7 @@ from conftest import fail_learning_at, synthetic_mnist
 from test_data import write_idx_dir
 
 import tfzoo
-from tfzoo.cli import main
+from tfzoo.tools.cli import main
 
 
 def test_observations_are_scaled_images_and_actions_digits():

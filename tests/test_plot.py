@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import tfzoo
-from tfzoo.cli import main
-from tfzoo.plot import learning_curves, plot_runs
+from tfzoo.tools.cli import main
+from tfzoo.tools.plot import learning_curves, plot_runs
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

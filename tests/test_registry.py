@@ -139,9 +139,14 @@ def test_pprint_registry_lists_tasks_agents_and_presets():
          r"Task 'linear-regression' is already registered.*registry\.pop"),
         (lambda: tfzoo.register_agent("supervised", "x:y", config="x:Z"),
          r"Agent 'supervised' is already registered"),
+        # Task ids and agent names share one namespace, so make_agent(name) never guesses.
+        (lambda: tfzoo.register_agent("mnist-cnn", "x:y", config="x:Z"),
+         r"Agent 'mnist-cnn' is already registered \(as a task"),
+        (lambda: tfzoo.register("dqn", "x:Y", agent="dqn"),
+         r"Task 'dqn' is already registered \(as an agent.*agent_registry\.pop"),
         (lambda: tfzoo.register("other", "x:Y", agent="supervised", default_preset="fast",
                                 presets={"default": tfzoo.Preset("Defaults.")}),
-         r"default_preset='fast' is not one of its presets"),
+         r"Task 'other' names presets \['fast'\] that it does not have"),
     ],
 )
 def test_each_mistake_names_the_bad_value_and_the_fix(call, message):

@@ -12,7 +12,7 @@ from gymnasium.vector import AutoresetMode
 from test_dqn import CHAIN_SETTINGS, Chain
 
 import tfzoo
-from tfzoo.cli import main
+from tfzoo.tools.cli import main
 
 
 class Count(gymnasium.Env):

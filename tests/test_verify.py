@@ -14,7 +14,7 @@ import pytest
 
 
 def tfzoo(*arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tfzoo.cli", *arguments], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "tfzoo.tools.cli", *arguments], capture_output=True,
                           text=True, timeout=300)
 
 
@@ -68,7 +68,7 @@ def test_verify_refuses_an_unfinished_or_timed_run(tmp_path):
 
 def test_a_run_without_determinism_is_compared_within_the_tolerance(tmp_path):
     import tfzoo
-    from tfzoo.verify import verify_run
+    from tfzoo.runs.verify import verify_run
 
     tfzoo.start_run("linear-regression", preset="handbook", path=tmp_path / "run", seed=0,
                     progress=False)

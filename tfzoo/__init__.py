@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from tfzoo.cards import Evaluation
 from tfzoo.errors import (
     ConfigError,
     RegistrationError,
@@ -34,14 +35,15 @@ from tfzoo.registration import (
     agent_registry,
     make,
     make_agent,
-    pprint_registry,
     register,
     register_agent,
     registry,
     spec,
 )
+from tfzoo.version import __version__
 
-# Register the built-in agents and tasks (registration imports nothing heavy).
+# Register the built-in models, agents and tasks (registration imports nothing heavy).
+from tfzoo.models import ModelSpec, make_model, model_registry, register_model  # isort: skip
 import tfzoo.agents  # noqa: E402,F401  isort: skip
 import tfzoo.envs  # noqa: E402,F401  isort: skip
 
@@ -49,14 +51,13 @@ if TYPE_CHECKING:
     from tfzoo.compiled import execution
     from tfzoo.core import Agent, Task, Transition
     from tfzoo.data import load_mnist, load_text
-    from tfzoo.envs.legacy_gym import from_gym
-    from tfzoo.experiment import evaluate_run, load_run, resume_run, start_run
+    from tfzoo.legacy_gym import from_gym
     from tfzoo.loop import Callback, History, LoopState, evaluate, evaluation_returns, run, train
+    from tfzoo.runs.experiment import evaluate_run, load_run, resume_run, start_run
     from tfzoo.seeding import seed_everything
     from tfzoo.supervised import SupervisedTask
     from tfzoo.text import Vocabulary, generate
-
-__version__ = "0.1.0"
+    from tfzoo.tools.listing import pprint_registry
 
 _LAZY = {
     "tfzoo.core": ["Agent", "Task", "Transition"],
@@ -64,24 +65,25 @@ _LAZY = {
                    "train"],
     "tfzoo.seeding": ["seed_everything"],
     "tfzoo.supervised": ["SupervisedTask"],
-    "tfzoo.experiment": ["evaluate_run", "load_run", "resume_run", "start_run"],
+    "tfzoo.runs.experiment": ["evaluate_run", "load_run", "resume_run", "start_run"],
     "tfzoo.data": ["load_mnist", "load_text"],
     "tfzoo.text": ["Vocabulary", "generate"],
-    "tfzoo.envs.legacy_gym": ["from_gym"],
+    "tfzoo.legacy_gym": ["from_gym"],
     "tfzoo.compiled": ["execution"],
     "tfzoo.vector": ["make_vec"],
+    "tfzoo.tools.listing": ["pprint_registry"],
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
-    "Agent", "AgentSpec", "Callback", "ConfigError", "History", "LoopState", "Preset",
-    "RegistrationError", "RunDirectoryError", "SupervisedTask", "Task", "TaskSpec",
-    "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError", "Vocabulary",
-    "agent_registry", "evaluate", "evaluate_run", "evaluation_returns", "execution", "from_gym",
-    "generate",
-    "load_mnist", "load_run", "load_text", "make", "make_agent", "make_vec",
-    "pprint_registry", "register", "register_agent", "registry", "resume_run", "run",
-    "seed_everything", "spec", "start_run", "train",
+    "Agent", "AgentSpec", "Callback", "ConfigError", "Evaluation", "History", "LoopState",
+    "ModelSpec", "Preset", "RegistrationError", "RunDirectoryError", "SupervisedTask", "Task",
+    "TaskSpec", "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError",
+    "Vocabulary", "__version__", "agent_registry", "evaluate", "evaluate_run",
+    "evaluation_returns", "execution", "from_gym", "generate", "load_mnist", "load_run",
+    "load_text", "make", "make_agent", "make_model", "make_vec", "model_registry",
+    "pprint_registry", "register", "register_agent", "register_model", "registry",
+    "resume_run", "run", "seed_everything", "spec", "start_run", "train",
 ]
 
 

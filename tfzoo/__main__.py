@@ -1,6 +1,6 @@
 """`python -m tfzoo`: the same as the `tfzoo` command."""
 
-from tfzoo.cli import main
+from tfzoo.tools.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

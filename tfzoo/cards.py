@@ -1,23 +1,44 @@
-"""Reference cards: what each task's presets are expected to reach, and `tfzoo check`.
+"""How a task is judged: how runs evaluate it, what its presets are expected to reach
+(its reference card), and the learning check that `tfzoo check` runs.
 
-A `Card` travels with a task's registration. Its `Expected` figures say what each preset
-reaches with its full budget and where that figure comes from; its `Check` is a short
-learning run (minutes on a CPU, or seconds with `quick`) whose result must clear a smoke
-threshold, so a change that stops a task from learning is caught. `run_checks` runs them.
+A `Card` travels with a task's registration, and is the one place each of its figures is
+written: docstrings, `tfzoo list` and the README read them from here. Its `Expected`
+figures say what each preset reaches with its full budget and where that figure comes
+from; its `Check` is a short learning run (minutes on a CPU, or seconds with `quick`) whose
+result must clear a smoke threshold. This module is data only: `tfzoo check` runs the
+checks (`tfzoo.tools.checks`).
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from tfzoo.errors import ConfigError
+from tfzoo.errors import RegistrationError
+from tfzoo.validate import whole_number
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How runs evaluate a task's agent: greedily, without learning."""
+
+    task: Mapping[str, Any] = field(default_factory=dict)
+    """Task settings to evaluate on, e.g. {"split": "test"}."""
+    episodes: int = 1
+    """Episodes of the evaluation at the end of a run (and of `tfzoo eval`)."""
+    interval: int | None = None
+    """Also evaluate every this many training steps and keep the best policy seen, or None."""
+    interval_episodes: int = 10
+    """Episodes of each of those evaluations."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "task", MappingProxyType(dict(self.task)))
+        whole_number("episodes", self.episodes, error=RegistrationError)
+        whole_number("interval", self.interval, optional=True, error=RegistrationError)
+        whole_number("interval_episodes", self.interval_episodes, error=RegistrationError)
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,10 @@ class Expected:
     """The budget in words, e.g. "1000 batches of 50, 2 s"."""
     source: str
     """Where the figure comes from, e.g. "chapter: 0.9479; scripts/benchmark.py mnist"."""
+
+    def describe(self) -> str:
+        """The figure in words, e.g. "eval_return 0.9478 in 1000 batches of 50, 2 s (...)"."""
+        return f"{self.metric} {self.value:g} in {self.budget} ({self.source})"
 
 
 @dataclass(frozen=True)
@@ -66,87 +91,6 @@ class Card:
     expected: Mapping[str, Expected]
     check: Check
 
-
-@dataclass(frozen=True)
-class CheckResult:
-    """How one task's check went."""
-
-    task: str
-    preset: str
-    steps: int
-    metric: str
-    bar: str
-    """The threshold as a comparison, e.g. ">= 0.93"."""
-    value: float | None
-    seconds: float
-    passed: bool
-    error: str | None = None
-
-
-def run_checks(
-    task_ids: Sequence[str], *, quick: bool = False, data_dir: str | os.PathLike | None = None,
-    agent_overrides: Mapping[str, Any] | None = None, seed: int = 0,
-) -> list[CheckResult]:
-    """Runs the card's check of each task in a temporary run directory.
-
-    Args:
-        task_ids: Registered task ids that have a card.
-        quick: Use each check's `quick_steps` and `quick_threshold`.
-        data_dir: Where datasets are (for tasks that take `data_dir`).
-        agent_overrides: Agent settings on top of every check's (e.g. to break one on purpose).
-        seed: The runs' seed.
-    """
-    from tfzoo.config import parameter_hints
-    from tfzoo.experiment import start_run
-    from tfzoo.registration import load, spec
-
-    cards = [(task_id, _card(task_id)) for task_id in task_ids]
-    results = []
-    for task_id, card in cards:
-        check = card.check
-        steps = check.quick_steps if quick else check.steps
-        task_settings = dict(check.task)
-        if data_dir is not None and "data_dir" in parameter_hints(load(spec(task_id).entry_point)):
-            task_settings["data_dir"] = str(data_dir)
-        started = time.perf_counter()
-        bar = f"{'>=' if check.higher_is_better else '<='} " \
-              f"{check.quick_threshold if quick else check.threshold:g}"
-        try:
-            with tempfile.TemporaryDirectory(prefix=f"tfzoo-check-{task_id}-") as directory:
-                summary = start_run(
-                    task_id, path=Path(directory) / "run", preset=check.preset, seed=seed,
-                    steps=steps, task_overrides=task_settings, progress=False,
-                    agent_overrides={**check.agent, **(agent_overrides or {})},
-                )
-            value = float(summary.get(check.metric, math.nan))
-            results.append(CheckResult(task_id, check.preset, steps, check.metric, bar, value,
-                                       time.perf_counter() - started, check.passes(value, quick)))
-        except Exception as error:  # A task that fails to train fails its check.
-            results.append(CheckResult(task_id, check.preset, steps, check.metric, bar, None,
-                                       time.perf_counter() - started, False,
-                                       f"{type(error).__name__}: {error}"))
-    return results
-
-
-def format_results(results: Sequence[CheckResult]) -> str:
-    """The results as a table, one row per task."""
-    lines = [f"{'task':<18} {'preset':<9} {'steps':>6}  {'metric':<20} {'bar':>11} "
-             f"{'got':>9} {'seconds':>8}  result"]
-    for result in results:
-        got = "-" if result.value is None else f"{result.value:.4g}"
-        lines.append(f"{result.task:<18} {result.preset:<9} {result.steps:>6}  "
-                     f"{result.metric:<20} {result.bar:>11} {got:>9} {result.seconds:>8.1f}  "
-                     f"{'pass' if result.passed else 'FAIL'}")
-        if result.error:
-            lines.append(f"    {result.error}")
-    return "\n".join(lines)
-
-
-def _card(task_id: str) -> Card:
-    from tfzoo.registration import spec
-
-    card = spec(task_id).card
-    if card is None:
-        raise ConfigError(f"Task {task_id!r} has no reference card, so there is nothing to "
-                          f"check; register it with card=tfzoo.cards.Card(...).")
-    return card
+    def presets(self) -> set[str]:
+        """The presets the card names."""
+        return {self.check.preset, *self.expected}

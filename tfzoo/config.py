@@ -1,12 +1,14 @@
-"""Checks overrides against the type hints of a task's constructor or an agent's config dataclass.
+"""Settings: overrides checked against the type hints of a task's constructor or an agent's
+config dataclass, `--set` values parsed, and `"module:attribute"` entry points loaded.
 
-This is validation only: building tasks and agents is `tfzoo.registration`'s job.
+Building tasks and agents from them is `tfzoo.registration`'s job.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib
 import inspect
 import numbers
 import types
@@ -14,7 +16,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tfzoo.errors import ConfigError, unknown
+from tfzoo.errors import ConfigError, RegistrationError, unknown
 
 
 def parameter_hints(target: Callable[..., Any]) -> dict[str, Any]:
@@ -154,6 +156,25 @@ def takes_any_keyword(target: Callable[..., Any]) -> bool:
         parameter.kind is parameter.VAR_KEYWORD
         for parameter in inspect.signature(function).parameters.values()
     )
+
+
+def load(entry_point: str | Callable[..., Any]) -> Any:
+    """Imports `"module:attribute"`; callables pass through unchanged."""
+    if not isinstance(entry_point, str):
+        return entry_point
+    module_name, _, attribute = entry_point.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise RegistrationError(
+            f"Entry point {entry_point!r} cannot be loaded ({error}). Write it as "
+            f"'package.module:Name' and check that the module is importable."
+        ) from error
+
+
+def config_fields(config: Any) -> dict[str, Any]:
+    """An agent config as a plain dict (for config.json and `tfzoo list`)."""
+    return {item.name: getattr(config, item.name) for item in dataclasses.fields(config)}
 
 
 def _is_union(hint: Any) -> bool:

@@ -1,9 +1,11 @@
-"""Writing files all or nothing: what run directories, downloads and recordings write through."""
+"""Writing files all or nothing: what run directories, downloads and recordings write through,
+and holding Ctrl-C back while they do."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -38,3 +40,23 @@ def set_default_permissions(path: str | os.PathLike) -> None:
         umask = os.umask(0o022)
         os.umask(umask)
     os.chmod(path, 0o666 & ~umask)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Holds Ctrl-C and SIGTERM back while files are written, then raises KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = {
+        number: signal.signal(number, lambda number, frame: received.append(number))
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            raise KeyboardInterrupt

@@ -17,9 +17,9 @@ import numpy as np
 
 from tfzoo import seeding
 from tfzoo.core import Agent, Transition
+from tfzoo.episodes import vector_episodes
 from tfzoo.errors import ConfigError
 from tfzoo.progress import ProgressBar
-from tfzoo.vector import vector_episodes
 
 
 @dataclass

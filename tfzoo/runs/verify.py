@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from tfzoo.errors import RunDirectoryError
-from tfzoo.experiment import start_run
-from tfzoo.runs import PROGRESS, RunDirectory
+from tfzoo.runs.experiment import start_run
+from tfzoo.runs.directory import PROGRESS, RunDirectory
 
 DEFAULT_TOLERANCE = 1e-4  # Relative, for runs that were not deterministic.
 

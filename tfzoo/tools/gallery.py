@@ -2,7 +2,7 @@
 
 `tfzoo play RUN_DIR --record FILE` writes one for every kind of task: this module makes the
 image grid (`classification_gallery`, mistakes first) and the text (`text_gallery`); RL
-tasks are recorded as GIFs by `tfzoo.watch`. Pictures are drawn with matplotlib (the `plot`
+tasks are recorded as GIFs by `tfzoo.tools.recording`. Pictures are drawn with matplotlib (the `plot`
 extra) and every file is written atomically.
 """
 

@@ -20,7 +20,8 @@ import numpy as np
 
 from tfzoo.errors import ConfigError
 from tfzoo.files import atomic_path
-from tfzoo.runs import PROGRESS, SUMMARY, RunDirectory
+from tfzoo.registration import registry
+from tfzoo.runs.directory import PROGRESS, SUMMARY, RunDirectory
 
 PANELS = {"return": "Return per episode", "loss": "Loss (episode mean)",
           "eval_return": "Evaluation return"}
@@ -184,7 +185,5 @@ def _final_eval(path: Path) -> tuple[float | None, int]:
 
 
 def _default_agent(task: str) -> str | None:
-    from tfzoo.registration import registry
-
     return registry[task].agent if task in registry else None
 

@@ -1,8 +1,8 @@
 """The `tfzoo` command: list tasks, train (and resume) runs, re-evaluate, play and record
 saved runs, write text; the commands that inspect (verify, plot, check, doctor) are in
-`tfzoo.cli_inspect`.
+`tfzoo.tools.cli_inspect`.
 
-A thin layer over `tfzoo.experiment`; every mistake in the arguments is printed as one
+A thin layer over `tfzoo.runs.experiment`; every mistake in the arguments is printed as one
 paragraph, not a traceback.
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tfzoo import __version__
-from tfzoo.cli_inspect import add_inspection_parsers
 from tfzoo.text import CHAPTER_TEMPERATURES
+from tfzoo.tools.cli_inspect import add_inspection_parsers
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
@@ -177,7 +177,7 @@ def _list(arguments: argparse.Namespace) -> int:
 def _train(arguments: argparse.Namespace) -> int:
     from tfzoo import distribute
     from tfzoo.errors import ConfigError
-    from tfzoo.experiment import resume_run, start_run
+    from tfzoo.runs.experiment import resume_run, start_run
 
     if arguments.cpu_devices is not None:
         distribute.split_cpu(arguments.cpu_devices)  # Before TensorFlow starts its devices.
@@ -221,9 +221,8 @@ def _train(arguments: argparse.Namespace) -> int:
 def _check_takes_strategy(task_id: str, agent: str | None) -> None:
     """Refuses --strategy for an agent without a `strategy` setting, saying what it has."""
     import tfzoo
-    from tfzoo.config import parameter_hints
+    from tfzoo.config import load, parameter_hints
     from tfzoo.errors import ConfigError
-    from tfzoo.registration import load
 
     name = agent or tfzoo.spec(task_id).agent
     config_class = load(tfzoo.agent_registry[name].config) if name in tfzoo.agent_registry \
@@ -240,7 +239,7 @@ def _resumes_multiworker(path: str | None) -> bool:
     """Whether `path` is a run that trained with strategy='multiworker' (False if no run)."""
     from tfzoo.distribute import resume_path
     from tfzoo.errors import TfzooError
-    from tfzoo.runs import RunDirectory
+    from tfzoo.runs.directory import RunDirectory
 
     if path is None:
         return False
@@ -252,7 +251,7 @@ def _resumes_multiworker(path: str | None) -> bool:
 
 
 def _evaluate(arguments: argparse.Namespace) -> int:
-    from tfzoo.experiment import evaluate_run
+    from tfzoo.runs.experiment import evaluate_run
 
     score = evaluate_run(arguments.run_dir, episodes=arguments.episodes, seed=arguments.seed,
                          best=arguments.best)
@@ -265,7 +264,7 @@ def _generate(arguments: argparse.Namespace) -> int:
     import time
 
     from tfzoo.errors import ConfigError
-    from tfzoo.experiment import load_run
+    from tfzoo.runs.experiment import load_run
     from tfzoo.text import check_temperature, generate
 
     for temperature in arguments.temperature:  # Before the slow part, so a typo fails fast.
@@ -300,9 +299,10 @@ def _play(arguments: argparse.Namespace) -> int:
     import secrets
 
     from tfzoo.errors import ConfigError
-    from tfzoo.experiment import checked_seed, load_run, rebuild_evaluation_task
     from tfzoo.loop import evaluation_returns
-    from tfzoo.runs import BestCheckpoint, RunDirectory
+    from tfzoo.runs.best import BestCheckpoint
+    from tfzoo.runs.directory import RunDirectory
+    from tfzoo.runs.experiment import checked_seed, load_run, rebuild_evaluation_task
 
     if arguments.episodes < 1:
         raise ConfigError(f"--episodes {arguments.episodes}: play at least 1.")
@@ -331,10 +331,10 @@ def _record(path: str, task: Any, agent: Any, config: dict[str, Any], seed: int)
 
     Text for a char-rnn agent, a grid of test images for a classification task, else a GIF.
     """
-    from tfzoo import gallery
-    from tfzoo.experiment import rebuild_evaluation_task
+    from tfzoo.runs.experiment import rebuild_evaluation_task
     from tfzoo.supervised import SupervisedTask
-    from tfzoo.watch import record
+    from tfzoo.tools import gallery
+    from tfzoo.tools.recording import record
 
     if hasattr(agent, "start_generation"):  # As `tfzoo generate`: a window of the text.
         texts = gallery.text_gallery(agent, path, _window_prompt(task, agent, seed), seed=seed)
@@ -365,7 +365,7 @@ def _window_prompt(task: Any, agent: Any, seed: int) -> str:
 def _render_task(config: dict[str, Any]) -> Any:
     """The run's evaluation task drawing frames, or a ConfigError if it cannot."""
     from tfzoo.errors import ConfigError
-    from tfzoo.experiment import rebuild_evaluation_task
+    from tfzoo.runs.experiment import rebuild_evaluation_task
 
     try:
         return rebuild_evaluation_task(config, render_mode="rgb_array")
@@ -390,15 +390,15 @@ def _split_overrides(
     task_id: str, preset: str | None, assignments: list[str], agent: str | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Sorts `--set key=value` into task and agent overrides by the names each accepts."""
-    from tfzoo.config import parameter_hints, parse_assignment, takes_any_keyword
+    from tfzoo.config import load, parameter_hints, parse_assignment, takes_any_keyword
     from tfzoo.errors import ConfigError, unknown
-    from tfzoo.registration import agent_registry, agent_settings, load, spec
+    from tfzoo.registration import agent_registry, spec
 
     task_entry = load(spec(task_id).entry_point)
     task_keys = parameter_hints(task_entry)
     # A Gymnasium id's task takes whatever its environment's constructor takes.
     open_task = takes_any_keyword(task_entry)
-    agent_name = agent or agent_settings(task_id, preset)["agent"]
+    agent_name = agent or spec(task_id).agent
     if agent_name not in agent_registry:
         raise unknown("agent", agent_name, agent_registry, "Those are all the agents.")
     agent_keys = parameter_hints(load(agent_registry[agent_name].config))

@@ -21,21 +21,16 @@ import tensorflow as tf
 
 from tfzoo.compiled import EXECUTION_MODES, trace_counts
 from tfzoo.compiled import execution as execution_mode  # `execution` names a setting here.
-from tfzoo.config import full_kwargs
+from tfzoo.config import config_fields, full_kwargs, load
 from tfzoo.core import Agent
 from tfzoo.distribute import check_workers_agree, is_multi_worker, resume_path, worker_path
 from tfzoo.errors import ConfigError, RunDirectoryError, RunInterrupted, TfzooError
-from tfzoo.evaluation import PeriodicEvaluation
+from tfzoo.runs.evaluation import PeriodicEvaluation
 from tfzoo.loop import Callback, LoopState, check_budget, evaluate, evaluation_returns, run
-from tfzoo.registration import (
-    config_fields,
-    load,
-    make,
-    resolve_agent,
-    resolve_named_agent,
-    spec,
-)
-from tfzoo.runs import BestCheckpoint, RunDirectory, RunLogger
+from tfzoo.registration import agent_config, make, spec
+from tfzoo.runs.best import BestCheckpoint
+from tfzoo.runs.directory import RunDirectory
+from tfzoo.runs.logger import RunLogger
 from tfzoo.seeding import MAX_SEED, seed_everything
 from tfzoo.vector import make_vec
 
@@ -102,10 +97,10 @@ def start_run(
         for key, value in (task_overrides or {}).items()
     }
     task = make(task_id, preset=preset, **task_overrides)
-    if agent is None or agent == spec(task_id).agent:
-        agent_spec, config = resolve_agent(task_id, preset, **(agent_overrides or {}))
-    else:
-        agent_spec, config = resolve_named_agent(agent, **(agent_overrides or {}))
+    # The task's own agent takes the preset's settings; another agent, its defaults.
+    own_agent = agent is None or agent == spec(task_id).agent
+    agent_spec, config = agent_config(task_id if own_agent else agent,
+                                      preset if own_agent else None, **(agent_overrides or {}))
     learner = load(agent_spec.entry_point)(task, config)
     training_task = _training_task(task_id, preset, task_overrides, num_envs, learner) or task
     strategy = getattr(learner, "strategy", None)
@@ -209,7 +204,7 @@ def evaluate_run(
     eval_task = rebuild_evaluation_task(config)
     return evaluate(
         agent, eval_task,
-        episodes=spec(config["task"]).eval_episodes if episodes is None else episodes,
+        episodes=spec(config["task"]).evaluation.episodes if episodes is None else episodes,
         seed=config["seed"] if seed is None else checked_seed(seed),
     )
 
@@ -229,13 +224,13 @@ def _rebuild(run_directory: RunDirectory, training: bool = False) -> tuple[gymna
     try:
         task = make(config["task"], preset=config["preset"], **config["task_kwargs"])
         # config.json records every field of the agent's config, and the agent's name.
-        agent_spec, agent_config = resolve_named_agent(config["agent"], **settings)
+        agent_spec, agent_settings = agent_config(config["agent"], **settings)
     except (TfzooError, TypeError, ValueError) as error:
         raise RunDirectoryError(
             f"The run in {str(run_directory.path)!r} cannot be rebuilt from its config.json: "
             f"{error}"
         ) from None
-    learner = load(agent_spec.entry_point)(task, agent_config)
+    learner = load(agent_spec.entry_point)(task, agent_settings)
     if training:
         task = _training_task(config["task"], config["preset"], config["task_kwargs"],
                               config.get("num_envs", 1), learner) or task
@@ -294,7 +289,7 @@ def _as_json(config: dict[str, Any]) -> dict[str, Any]:
                 raise ConfigError(
                     f"A run directory records every setting in config.json, but {name}="
                     f"{type(value).__name__} is not JSON. Give it a name instead, e.g. "
-                    f"`from tfzoo.models import MODELS; MODELS['my-model'] = MyModel`, then "
+                    f"`tfzoo.register_model('my-model', MyModel)`, then "
                     f"pass model='my-model' (docs/custom-layers.md); or train it with "
                     f"tfzoo.train() without a run directory."
                 ) from None
@@ -304,7 +299,7 @@ def _as_json(config: dict[str, Any]) -> dict[str, Any]:
 def rebuild_evaluation_task(config: Mapping[str, Any], **overrides: Any) -> gymnasium.Env:
     """The task a run is evaluated on: its task as config.json describes it, with the task
     spec's evaluation overrides (e.g. the test split), and then `overrides`."""
-    evaluation = spec(config["task"]).evaluation
+    evaluation = spec(config["task"]).evaluation.task
     settings = {**config["task_kwargs"], **evaluation, **overrides}
     return make(config["task"], preset=config["preset"], **settings)
 
@@ -348,12 +343,12 @@ def _train_and_evaluate(
 
 def _periodic_evaluation(task_spec, config, best) -> list[Callback]:
     """The callback that evaluates during training and saves each new best, if the task asks."""
-    if task_spec.eval_interval is None:
+    if task_spec.evaluation.interval is None:
         return []
     saved = best.read()  # When resuming: the best so far, to beat.
     return [PeriodicEvaluation(
-        lambda: rebuild_evaluation_task(config), every_steps=task_spec.eval_interval,
-        episodes=task_spec.eval_interval_episodes, seed=config["seed"], on_best=best.save,
+        lambda: rebuild_evaluation_task(config), every_steps=task_spec.evaluation.interval,
+        episodes=task_spec.evaluation.interval_episodes, seed=config["seed"], on_best=best.save,
         best_return=-math.inf if saved is None else saved["eval_return"],
     )]
 
@@ -373,7 +368,8 @@ def _evaluate_best(best, agent, eval_task, task_spec, seed) -> dict[str, Any]:
 
 def _evaluation_returns(agent, eval_task, task_spec, seed) -> list[float]:
     """The returns of the final evaluation's episodes (greedy, no learning)."""
-    return evaluation_returns(agent, eval_task, episodes=task_spec.eval_episodes, seed=seed)
+    return evaluation_returns(agent, eval_task, episodes=task_spec.evaluation.episodes,
+                              seed=seed)
 
 
 def _stop_reason(state: LoopState, budget: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 """The `tfzoo` commands that inspect rather than train: verify, plot, check and doctor.
 
-Each has its parser and its handler here; `tfzoo.cli` adds them to the `tfzoo` command and
+Each has its parser and its handler here; `tfzoo.tools.cli` adds them to the `tfzoo` command and
 turns their errors into one-paragraph messages.
 """
 
@@ -60,7 +60,7 @@ def add_inspection_parsers(commands: Any) -> None:
 
 
 def _plot(arguments: argparse.Namespace) -> int:
-    from tfzoo.plot import plot_runs
+    from tfzoo.tools.plot import plot_runs
 
     plot_runs(arguments.run_dirs, arguments.output)
     print(f"Wrote {arguments.output}")
@@ -69,9 +69,9 @@ def _plot(arguments: argparse.Namespace) -> int:
 
 def _check(arguments: argparse.Namespace) -> int:
     import tfzoo
-    from tfzoo.cards import format_results, run_checks
     from tfzoo.config import parse_assignment
-    from tfzoo.experiment import checked_seed
+    from tfzoo.runs.experiment import checked_seed
+    from tfzoo.tools.checks import format_results, run_checks
 
     overrides = dict(parse_assignment(text) for text in arguments.set)
     task_ids = arguments.tasks or [task_id for task_id, task_spec in tfzoo.registry.items()
@@ -93,7 +93,7 @@ def _check(arguments: argparse.Namespace) -> int:
 def _doctor(arguments: argparse.Namespace) -> int:
     import dataclasses
 
-    from tfzoo import doctor
+    from tfzoo.tools import doctor
 
     examined = doctor.examine(arguments.data_dir)
     findings = examined["findings"]
@@ -106,7 +106,7 @@ def _doctor(arguments: argparse.Namespace) -> int:
 
 
 def _verify(arguments: argparse.Namespace) -> int:
-    from tfzoo.verify import verify_run
+    from tfzoo.runs.verify import verify_run
 
     report = verify_run(arguments.run_dir, tolerance=arguments.tolerance)
     print(json.dumps(report, indent=2))
