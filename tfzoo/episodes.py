@@ -1,80 +1,247 @@
-"""Episodes of Gymnasium vector environments, stepped together for batch-acting agents.
+"""The episode engine: one step of every environment, and a record of each episode it ends.
 
-`vector_episodes` is what the loop runs on them instead of one episode at a time; `tfzoo.run`
-drives both, with the same budget, callbacks and records. `tfzoo.make_vec` builds them.
+`tfzoo.run` drives it, and everything that plays episodes goes through its `step`: training
+and greedy evaluation on one environment (a vector of one), on a Gymnasium vector environment
+(which resets its sub-environments itself), and periodic evaluations played `SideBySide` (one
+episode on each of several copies, the agent acting on all that still run with one call).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
+from tfzoo import seeding
 from tfzoo.core import Agent, Transition
 from tfzoo.errors import ConfigError
 from tfzoo.progress import ProgressBar
 
 
-def vector_episodes(
-    agent: Agent, task: gymnasium.vector.VectorEnv, state: Any, reset_seed: int | None,
-    learn: bool, explore: bool, bar: ProgressBar, out_of_budget: Callable[[], bool],
-) -> Iterator[tuple[dict[str, Any] | None, bool]]:
-    """Steps every sub-environment at once; yields (record, interrupted) per episode that ends.
+@dataclass(frozen=True)
+class Steps:
+    """What one step of the environments gave.
 
-    Each step is one `act` on the batch of observations and one `learn` on the batch of
-    transitions it made (`state.steps` counts them all). Both of Gymnasium 1.x's autoreset
-    modes are handled: with `SAME_STEP` a transition ends on `info["final_obs"]`; with
-    `NEXT_STEP` the step that only resets a sub-environment is no transition and is left out.
-    Ctrl-C yields (None, True); episodes unfinished when the run stops are not recorded.
+    Attributes:
+        transition: For `Agent.learn`: the environment's own values for one environment,
+            or arrays with a row per environment that stepped.
+        rows: The environments that took a step (a reset-only step is none).
+        rewards: Their rewards, in the order of `rows`.
+        ended: (environment, terminated, truncated) of each episode that ended.
     """
-    mode = _autoreset_mode(agent, task)
-    observations, _ = task.reset(seed=reset_seed)
-    episodes = _Episodes(task.num_envs)
-    resetting = np.zeros(task.num_envs, bool)  # NEXT_STEP: this step only resets them.
-    while not out_of_budget():
-        try:
-            actions = agent.act(observations, explore=explore)  # (envs,)
-            next_observations, rewards, terminated, truncated, info = task.step(actions)
-        except KeyboardInterrupt:
-            yield None, True
-            return
-        real = ~resetting  # The rows that are transitions.
-        episodes.step(rewards, real)
-        state.steps += int(real.sum())
-        if learn and real.any():
-            episodes.add_metrics(agent.learn(Transition(
-                observations[real], actions[real], rewards[real],
-                _final_observations(next_observations, info)[real], terminated[real],
-                truncated[real], info,
-            )), real)
-        observations = next_observations
-        ended = (terminated | truncated) & real
-        resetting = ended if mode == AutoresetMode.NEXT_STEP else resetting
-        leader = int(np.argmax(episodes.returns))  # The bar shows the longest-running one.
-        bar.step(float(episodes.returns[leader]), episodes.sums(leader), int(real.sum()))
-        for index in np.flatnonzero(ended):
-            state.episodes += 1
-            bar.episode_end(float(episodes.returns[index]), episodes.sums(index))
-            record = {"episode": state.episodes, "steps": state.steps,
-                      **episodes.end(index, terminated[index], truncated[index])}
-            yield record, False
+
+    transition: Transition
+    rows: Sequence[int]
+    rewards: Sequence[float]
+    ended: Sequence[tuple[int, bool, bool]]
 
 
-def _autoreset_mode(agent: Agent, task: gymnasium.vector.VectorEnv) -> AutoresetMode:
-    """The vector environment's autoreset mode, once the agent and mode are known to work."""
-    if not agent.batched_act:
-        raise ConfigError(
-            f"{type(agent).__name__} acts on one observation at a time, so it cannot drive a "
-            f"vector of {task.num_envs} environments; train it on a single task (num_envs=1)."
+class SingleEnvironment:
+    """One `gymnasium.Env` as a vector of one; it is reset when its next episode starts.
+
+    The agent sees the environment's own observations and actions (not batches of one), so
+    every agent can run on it. An episode cut short by the end of the run is recorded.
+    """
+
+    count, records_cut_short = 1, True
+
+    def __init__(self, env: gymnasium.Env) -> None:
+        self.env, self.observation, self.reset_seed = env, None, None
+
+    def seed_spaces(self, seed: int) -> None:
+        seeding.seed_spaces(self.env, seed)
+
+    def start(self, seed: int | None) -> None:
+        """Resets at the first step with `seed` (None when continuing a run)."""
+        self.observation, self.reset_seed = None, seed
+
+    def observations(self) -> Any:
+        if self.observation is None:  # An episode starts: only the first reset takes the seed.
+            self.observation, _ = self.env.reset(seed=self.reset_seed)
+            self.reset_seed = None
+        return self.observation
+
+    def step(self, action: Any) -> Steps:
+        next_observation, reward, terminated, truncated, info = self.env.step(action)
+        transition = Transition(self.observation, action, reward, next_observation, terminated,
+                                truncated, info)
+        ended = terminated or truncated
+        self.observation = None if ended else next_observation
+        return Steps(transition, (0,), (float(reward),),
+                     ((0, bool(terminated), bool(truncated)),) if ended else ())
+
+
+class VectorEnvironments:
+    """A Gymnasium vector environment: sub-environments that reset themselves (autoreset).
+
+    With `SAME_STEP` autoreset a transition ends on `info["final_obs"]`; with `NEXT_STEP` the
+    step that only resets a sub-environment is no transition and is left out. Episodes still
+    running when the run stops are not recorded: a resumed run starts new ones.
+    """
+
+    records_cut_short = False
+
+    def __init__(self, env: gymnasium.vector.VectorEnv, agent: Agent) -> None:
+        if not agent.batched_act:
+            raise ConfigError(
+                f"{type(agent).__name__} acts on one observation at a time, so it cannot drive "
+                f"a vector of {env.num_envs} environments; train it on a single task (num_envs=1)."
+            )
+        self.mode = AutoresetMode(env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
+        if self.mode == AutoresetMode.DISABLED:
+            raise ConfigError("A vector environment with autoreset disabled cannot run in the "
+                              "loop; make it with autoreset_mode=AutoresetMode.SAME_STEP "
+                              "(tfzoo.make_vec).")
+        self.env, self.count = env, env.num_envs
+        self.resetting = np.zeros(self.count, bool)  # NEXT_STEP: their next step only resets.
+
+    def seed_spaces(self, seed: int) -> None:
+        seeding.seed_spaces(self.env, seed)
+
+    def start(self, seed: int | None) -> None:
+        self.observation, _ = self.env.reset(seed=seed)  # (envs, *observation shape)
+
+    def observations(self) -> np.ndarray:
+        return self.observation
+
+    def step(self, actions: np.ndarray) -> Steps:
+        next_observations, rewards, terminated, truncated, info = self.env.step(actions)
+        real = ~self.resetting  # The rows that are transitions.
+        transition = Transition(
+            self.observation[real], actions[real], rewards[real],
+            _final_observations(next_observations, info)[real], terminated[real],
+            truncated[real], info,
         )
-    mode = AutoresetMode(task.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
-    if mode == AutoresetMode.DISABLED:
-        raise ConfigError("A vector environment with autoreset disabled cannot run in the loop; "
-                          "make it with autoreset_mode=AutoresetMode.SAME_STEP (tfzoo.make_vec).")
-    return mode
+        ended = (terminated | truncated) & real
+        if self.mode == AutoresetMode.NEXT_STEP:
+            self.resetting = ended
+        self.observation = next_observations
+        return Steps(transition, np.flatnonzero(real).tolist(), rewards[real].tolist(),
+                     [(i, bool(terminated[i]), bool(truncated[i])) for i in np.flatnonzero(ended)])
+
+
+class SideBySide:
+    """One episode on each of `envs` at once: each step, one `act` call for the observations
+    of every episode still running. Environment i is reset with `seed + i`."""
+
+    records_cut_short = False
+
+    def __init__(self, envs: Sequence[gymnasium.Env], agent: Agent) -> None:
+        if not agent.batched_act:
+            raise ConfigError(f"{type(agent).__name__} acts on one observation at a time; "
+                              f"play its episodes one after another instead.")
+        self.envs, self.count = list(envs), len(envs)
+
+    def seed_spaces(self, seed: int) -> None:
+        for index, env in enumerate(self.envs):
+            seeding.seed_spaces(env, seed + index)
+
+    def start(self, seed: int | None) -> None:
+        self.observation = [env.reset(seed=None if seed is None else seed + index)[0]
+                            for index, env in enumerate(self.envs)]
+        self.running = list(range(self.count))
+
+    def observations(self) -> np.ndarray:
+        if not self.running:
+            raise ConfigError(f"Each of the {self.count} environments played its one episode; "
+                              f"ask for at most {self.count} episodes side by side.")
+        return np.stack([self.observation[index] for index in self.running])  # (running, ...)
+
+    def step(self, actions: np.ndarray) -> Steps:
+        rows = self.running
+        observations = np.stack([self.observation[index] for index in rows])  # (running, ...)
+        results = [self.envs[index].step(action)
+                   for index, action in zip(rows, actions, strict=True)]
+        next_observations, rewards, terminated, truncated, _ = zip(*results, strict=True)
+        for index, next_observation in zip(rows, next_observations, strict=True):
+            self.observation[index] = next_observation
+        ended = [(index, bool(end), bool(cut))
+                 for index, end, cut in zip(rows, terminated, truncated, strict=True) if end or cut]
+        self.running = [index for index in rows if index not in {end[0] for end in ended}]
+        transition = Transition(observations, actions, np.array(rewards, np.float64),
+                                np.stack(next_observations), np.array(terminated),
+                                np.array(truncated), {})
+        return Steps(transition, rows, [float(reward) for reward in rewards], ended)
+
+
+def environments_for(task: Any, agent: Agent) -> Any:
+    """`task` as the engine steps it: a `SideBySide` as it is, a Gymnasium vector environment
+    as `VectorEnvironments`, any other `gymnasium.Env` as a `SingleEnvironment`."""
+    if isinstance(task, SideBySide):
+        return task
+    if isinstance(task, gymnasium.vector.VectorEnv):
+        return VectorEnvironments(task, agent)
+    return SingleEnvironment(task)
+
+
+class EpisodeTracker:
+    """The running episode of each environment: its return, length and the agent's metrics."""
+
+    def __init__(self, count: int) -> None:
+        self.returns, self.lengths = [0.0] * count, [0] * count
+        self.totals: list[dict[str, tuple[float, int]]] = [{} for _ in range(count)]
+
+    def step(self, rows: Sequence[int], rewards: Sequence[float]) -> None:
+        """Adds a step with `rewards` to the episodes of `rows`."""
+        for index, reward in zip(rows, rewards, strict=True):
+            self.returns[index] += reward
+            self.lengths[index] += 1
+
+    def add_metrics(self, rows: Sequence[int], metrics: dict[str, float]) -> None:
+        """Adds what `Agent.learn` returned for the last step to the episodes of `rows`."""
+        for index in rows:
+            totals = self.totals[index]
+            for name, value in metrics.items():
+                total, count = totals.get(name, (0.0, 0))
+                totals[name] = (total + float(value), count + 1)
+
+    def leader(self) -> tuple[float, dict[str, tuple[float, int]]]:
+        """The return and metric sums of the highest-returning episode, for the progress bar."""
+        index = max(range(len(self.returns)), key=self.returns.__getitem__)
+        return self.returns[index], self.totals[index]
+
+    def end(self, index: int, terminated: bool, truncated: bool) -> dict[str, Any]:
+        """The record of environment `index`'s episode (without its counters); starts its next."""
+        record = {"return": self.returns[index], "length": self.lengths[index],
+                  "terminated": terminated, "truncated": truncated, "seconds": 0.0,
+                  **{name: total / count for name, (total, count) in self.totals[index].items()}}
+        self.returns[index], self.lengths[index], self.totals[index] = 0.0, 0, {}
+        return record
+
+    def running(self) -> list[int]:
+        """The environments whose episode has taken a step and not ended."""
+        return [index for index, length in enumerate(self.lengths) if length]
+
+
+def step(agent: Agent, environments: Any, tracker: EpisodeTracker, state: Any, *,
+         learn: bool, explore: bool, bar: ProgressBar) -> list[dict[str, Any]]:
+    """One step of every running environment: the agent acts on their observations, they
+    step, the agent learns from the transition. Returns the records of the episodes it ended.
+
+    `state` (the loop's `LoopState`) counts the steps and episodes.
+    """
+    actions = agent.act(environments.observations(), explore=explore)
+    steps = environments.step(actions)
+    tracker.step(steps.rows, steps.rewards)
+    state.steps += len(steps.rows)
+    if learn and steps.rows:
+        tracker.add_metrics(steps.rows, agent.learn(steps.transition))
+    bar.step(*tracker.leader(), len(steps.rows))
+    return [end_episode(tracker, index, terminated, truncated, state, bar)
+            for index, terminated, truncated in steps.ended]
+
+
+def end_episode(tracker: EpisodeTracker, index: int, terminated: bool, truncated: bool,
+                state: Any, bar: ProgressBar) -> dict[str, Any]:
+    """Counts the episode of environment `index` as ended and returns its record."""
+    state.episodes += 1
+    bar.episode_end(tracker.returns[index], tracker.totals[index])
+    return {"episode": state.episodes, "steps": state.steps,
+            **tracker.end(index, terminated, truncated)}
 
 
 def _final_observations(observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
@@ -85,39 +252,3 @@ def _final_observations(observations: np.ndarray, info: dict[str, Any]) -> np.nd
     for index in np.flatnonzero(info["_final_obs"]):
         finals[index] = info["final_obs"][index]
     return finals
-
-
-class _Episodes:
-    """The running episode of each sub-environment: its return, length and metric sums."""
-
-    def __init__(self, count: int) -> None:
-        self.count = count
-        self.returns, self.lengths = np.zeros(count), np.zeros(count, np.int64)
-        self.totals: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def step(self, rewards: np.ndarray, rows: np.ndarray) -> None:
-        self.returns[rows] += rewards[rows]
-        self.lengths[rows] += 1
-
-    def add_metrics(self, metrics: dict[str, float], rows: np.ndarray) -> None:
-        for name, value in metrics.items():
-            total, counted = self.totals.setdefault(
-                name, (np.zeros(self.count), np.zeros(self.count, np.int64))
-            )
-            total[rows] += float(value)
-            counted[rows] += 1
-
-    def sums(self, index: int) -> dict[str, tuple[float, int]]:
-        return {name: (float(total[index]), int(counted[index]))
-                for name, (total, counted) in self.totals.items() if counted[index]}
-
-    def end(self, index: int, terminated: bool, truncated: bool) -> dict[str, Any]:
-        """The record of sub-environment `index`'s episode (without its counters); starts its
-        next one."""
-        record = {"return": float(self.returns[index]), "length": int(self.lengths[index]),
-                  "terminated": bool(terminated), "truncated": bool(truncated), "seconds": 0.0,
-                  **{name: total / count for name, (total, count) in self.sums(index).items()}}
-        self.returns[index], self.lengths[index] = 0.0, 0
-        for total, counted in self.totals.values():
-            total[index], counted[index] = 0.0, 0
-        return record

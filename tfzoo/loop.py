@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium
 import numpy as np
 
+from tfzoo import episodes as episodes_engine
 from tfzoo import seeding
-from tfzoo.core import Agent, Transition
-from tfzoo.episodes import vector_episodes
+from tfzoo.core import Agent
+from tfzoo.episodes import SideBySide
 from tfzoo.errors import ConfigError
 from tfzoo.progress import ProgressBar
 
@@ -30,8 +31,9 @@ class LoopState:
         steps: Environment steps taken so far.
         episodes: Episodes recorded so far (including any cut short by the budget or Ctrl-C).
         seconds: Wall-clock seconds spent in the loop so far.
-        random_states: `tfzoo.seeding.capture` at the end of the last episode, so a resumed
-            run draws the same next episode as an uninterrupted one.
+        random_states: `tfzoo.seeding.capture` at the end of an episode, as a run directory
+            saves it with a checkpoint, so a resumed run draws the same next episode as an
+            uninterrupted one; None starts afresh.
     """
 
     steps: int = 0
@@ -138,70 +140,53 @@ def evaluation_returns(
     return history.returns
 
 
-def run(
-    agent: Agent,
-    task: gymnasium.Env,
-    *,
-    steps: int | None = None,
-    episodes: int | None = None,
-    seed: int | None = None,
-    learn: bool = True,
-    explore: bool = True,
-    max_seconds: float | None = None,
-    progress: bool = True,
-    callbacks: Sequence[Callback] = (),
-    state: LoopState | None = None,
-    seed_globals: bool = True,
-) -> History:
+def run(agent: Agent, task: gymnasium.Env | SideBySide, *, steps: int | None = None,
+        episodes: int | None = None, seed: int | None = None, learn: bool = True,
+        explore: bool = True, max_seconds: float | None = None, progress: bool = True,
+        callbacks: Sequence[Callback] = (), state: LoopState | None = None,
+        seed_globals: bool = True) -> History:
     """The loop behind `train` and `evaluate`: reset -> act -> step -> learn until the budget.
 
-    Ctrl-C ends the current episode where it is: the episode is recorded, the callbacks
-    hear of it (a run directory saves a checkpoint), and KeyboardInterrupt is raised again.
+    `agent`, `steps`, `episodes` and `seed` are as for `train`; `task` is any `gymnasium.Env`,
+    a Gymnasium vector environment (for agents with `batched_act`), or `SideBySide` copies.
+    `learn` calls `agent.learn` after every step; `explore` is passed to `agent.act`; the run
+    also stops, cleanly, after `max_seconds`; `callbacks` hear of each episode's end and of
+    the stop; `state` holds the counters and random states to continue from (None starts
+    afresh); `seed_globals` with `seed` also seeds Python, NumPy, TensorFlow and Keras.
 
-    Args:
-        agent, task, steps, episodes, seed: As for `train`.
-        learn: Call `agent.learn` after every step.
-        explore: Passed to `agent.act`.
-        max_seconds: Also stop, cleanly, once this many wall-clock seconds are spent.
-        progress: Show a tqdm progress bar.
-        callbacks: Hooks called at each episode's end and when the loop stops.
-        state: Counters and random states to continue from; None starts afresh.
-        seed_globals: With `seed`, also seed Python, NumPy, TensorFlow and Keras.
-
-    Returns:
-        The `History` of this call (episodes recorded before `state` are not repeated).
+    Ctrl-C stops it where it is: the episode it cut short is recorded, the callbacks hear
+    of it (a run directory saves a checkpoint), and KeyboardInterrupt is raised again.
+    Returns the `History` of this call (episodes recorded before `state` are not repeated).
     """
     budget = check_budget(steps, episodes, max_seconds)
-    state = state if state is not None else LoopState()
-    history = History(state=state)
-    reset_seed = _start(task, state, seed, seed_globals)
-    bar = ProgressBar(budget.steps if budget.steps is not None else budget.episodes,
-                      state.steps if budget.steps is not None else state.episodes,
-                      budget.steps is not None, "train" if learn else "evaluate", progress)
+    history = History(state=state if state is not None else LoopState())
+    state, environments = history.state, episodes_engine.environments_for(task, agent)
+    environments.start(_start(task, environments, state, seed, seed_globals))
+    tracker = episodes_engine.EpisodeTracker(environments.count)
+    bar = budget.progress_bar(state, "train" if learn else "evaluate", progress)
     for callback in callbacks:
         callback.on_run_start(agent, task, state)
     started = time.perf_counter() - state.seconds
 
-    def out_of_budget() -> bool:
-        return budget.spent(state, time.perf_counter() - started)
+    def record(episode: dict[str, Any]) -> None:
+        state.seconds = episode["seconds"] = time.perf_counter() - started
+        history.episodes.append(episode)
+        for callback in callbacks:
+            callback.on_episode_end(episode, state)
 
-    interrupted = False
-    episodes = vector_episodes if isinstance(task, gymnasium.vector.VectorEnv) else _episodes
+    def play() -> None:  # Until the budget is spent, recording each episode that ends.
+        while not budget.spent(state, time.perf_counter() - started):
+            for episode in episodes_engine.step(agent, environments, tracker, state, learn=learn,
+                                                explore=explore, bar=bar):
+                record(episode)
+
+    def record_cut_short() -> None:  # Episodes stopped mid-way: neither terminated nor truncated.
+        for index in tracker.running() if environments.records_cut_short else ():
+            record(episodes_engine.end_episode(tracker, index, False, False, state, bar))
+
     try:
-        for record, interrupted in episodes(
-            agent, task, state, reset_seed, learn, explore, bar, out_of_budget
-        ):
-            if record is None:  # Ctrl-C between episodes of a vector environment.
-                break
-            state.seconds = record["seconds"] = time.perf_counter() - started
-            state.random_states = seeding.capture(task)
-            history.episodes.append(record)
-            for callback in callbacks:
-                callback.on_episode_end(record, state)
-            if interrupted:
-                break
-    except KeyboardInterrupt:  # Outside an episode's steps: in a reset or a callback.
-        interrupted = True
+        interrupted = _interrupted(play)
+        interrupted = _interrupted(record_cut_short) or interrupted
     finally:
         state.seconds = time.perf_counter() - started
         bar.close()
@@ -241,6 +226,12 @@ class Budget:
     episodes: int | None
     max_seconds: float | None
 
+    def progress_bar(self, state: LoopState, description: str, enabled: bool) -> ProgressBar:
+        """A progress bar counting steps (or, with only an episode budget, episodes)."""
+        if self.steps is not None:
+            return ProgressBar(self.steps, state.steps, True, description, enabled)
+        return ProgressBar(self.episodes, state.episodes, False, description, enabled)
+
     def spent(self, state: LoopState, seconds: float) -> bool:
         """True once `state` (after `seconds` of running) has reached any of the limits."""
         return (
@@ -250,60 +241,17 @@ class Budget:
         )
 
 
-def _episodes(
-    agent: Agent, task: gymnasium.Env, state: LoopState, reset_seed: int | None, learn: bool,
-    explore: bool, bar: ProgressBar, out_of_budget: Callable[[], bool],
-) -> Iterator[tuple[dict[str, Any], bool]]:
-    """Runs episodes one after another until the budget; yields (record, interrupted) each."""
-    while not out_of_budget():
-        yield _episode(agent, task, state, reset_seed, learn, explore, bar, out_of_budget)
-        reset_seed = None  # Only the first episode is reset with the seed.
-
-
-def _episode(
-    agent: Agent, task: gymnasium.Env, state: LoopState, reset_seed: int | None, learn: bool,
-    explore: bool, bar: ProgressBar, out_of_budget: Callable[[], bool],
-) -> tuple[dict[str, Any], bool]:
-    """Runs one episode, or its first part if the budget or Ctrl-C ends it early.
-
-    Returns:
-        The episode's record, and whether Ctrl-C cut it short.
-    """
-    observation, info = task.reset(seed=reset_seed)
-    episode_return, length, totals = 0.0, 0, {}
-    terminated = truncated = interrupted = False
+def _interrupted(action: Callable[[], None]) -> bool:
+    """Runs `action`; True if Ctrl-C stopped it. The one place the loop catches Ctrl-C."""
     try:
-        while not (terminated or truncated):
-            action = agent.act(observation, explore=explore)
-            next_observation, reward, terminated, truncated, info = task.step(action)
-            episode_return += float(reward)
-            length += 1
-            state.steps += 1
-            if learn:
-                metrics = agent.learn(Transition(
-                    observation, action, reward, next_observation, terminated, truncated, info
-                ))
-                for name, value in metrics.items():
-                    total, count = totals.get(name, (0.0, 0))
-                    totals[name] = (total + float(value), count + 1)
-            observation = next_observation
-            bar.step(episode_return, totals)
-            if out_of_budget():
-                break
+        action()
     except KeyboardInterrupt:
-        interrupted = True
-    state.episodes += 1
-    record = {
-        "episode": state.episodes, "steps": state.steps, "return": episode_return,
-        "length": length, "terminated": bool(terminated), "truncated": bool(truncated),
-        "seconds": 0.0,
-    }
-    record.update({name: total / count for name, (total, count) in totals.items()})
-    bar.episode_end(episode_return, totals)
-    return record, interrupted
+        return True
+    return False
 
 
-def _start(task: gymnasium.Env, state: LoopState, seed: int | None, seed_globals: bool):
+def _start(task: Any, environments: Any, state: LoopState, seed: int | None,
+           seed_globals: bool) -> int | None:
     """Seeds a fresh run, or puts back the random states of a continued one.
 
     Returns:
@@ -314,7 +262,6 @@ def _start(task: gymnasium.Env, state: LoopState, seed: int | None, seed_globals
         return None
     if seed is not None:
         if seed_globals:
-            seeding.seed_everything(seed, task)
-        else:
-            seeding.seed_spaces(task, seed)
+            seeding.seed_everything(seed)
+        environments.seed_spaces(seed)
     return seed

@@ -17,30 +17,8 @@ import numpy as np
 
 from tfzoo.core import Agent
 from tfzoo.errors import ConfigError
+from tfzoo.episodes import SideBySide
 from tfzoo.loop import Callback, LoopState, evaluate
-
-
-def evaluate_side_by_side(
-    agent: Agent, tasks: Sequence[gymnasium.Env], seed: int | None = None
-) -> list[float]:
-    """Plays one greedy episode on each of `tasks` in lockstep; returns their returns.
-
-    Each step makes one `act` call for the observations of every episode still running,
-    so `agent.batched_act` must be True. Task i is reset with `seed + i`.
-    """
-    observations = [task.reset(seed=None if seed is None else seed + index)[0]
-                    for index, task in enumerate(tasks)]
-    returns, running = [0.0] * len(tasks), list(range(len(tasks)))
-    while running:
-        actions = agent.act(np.stack([observations[index] for index in running]), explore=False)
-        still_running = []
-        for index, action in zip(running, actions, strict=True):
-            observations[index], reward, terminated, truncated, _ = tasks[index].step(action)
-            returns[index] += float(reward)
-            if not (terminated or truncated):
-                still_running.append(index)
-        running = still_running
-    return returns
 
 
 class PeriodicEvaluation(Callback):
@@ -96,10 +74,8 @@ class PeriodicEvaluation(Callback):
         number = state.steps // self.every_steps
         self.next_evaluation = (number + 1) * self.every_steps
         seed = None if self.seed is None else self.seed + number * self.episodes
-        if self.agent.batched_act:
-            score = float(np.mean(evaluate_side_by_side(self.agent, self.tasks, seed)))
-        else:
-            score = evaluate(self.agent, self.tasks[0], episodes=self.episodes, seed=seed)
+        tasks = SideBySide(self.tasks, self.agent) if self.agent.batched_act else self.tasks[0]
+        score = evaluate(self.agent, tasks, episodes=self.episodes, seed=seed)
         record["eval_return"] = score
         if score > self.best_return:
             self.best_return = score
