@@ -18,13 +18,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfzoo.agents.supervised import SupervisedAgent, SupervisedConfig, make_loss, make_optimizer
+from tfzoo.agents.optimizers import make_loss, make_optimizer
+from tfzoo.agents.supervised import SupervisedAgent, SupervisedConfig
 from tfzoo.compiled import Compiled
 from tfzoo.config import load, parameter_hints
 from tfzoo.errors import ConfigError, RunDirectoryError
 from tfzoo.models import make_model, model_spec
 from tfzoo.models.char_rnn import RNN
 from tfzoo.text import Vocabulary, sample_index
+from tfzoo.validate import number, whole_number
 
 MODEL_SETTINGS = ("units", "layers", "embedding_size", "dropout")
 VOCABULARY_KEY = "agent/vocabulary_characters/.ATTRIBUTES/VARIABLE_VALUE"
@@ -230,8 +232,5 @@ def model_builder(config: CharRNNConfig, num_chars: int, every_position: bool):
 
 def _check_sizes(config: CharRNNConfig) -> None:
     for name in ("units", "layers", "embedding_size"):
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"{name}={value!r} must be a whole number >= 1.")
-    if not 0.0 <= config.dropout < 1.0:
-        raise ConfigError(f"dropout={config.dropout!r} is a rate: pass a number in [0, 1).")
+        whole_number(name, getattr(config, name))
+    number("dropout", config.dropout, minimum=0, below=1)

@@ -27,6 +27,7 @@ from tfzoo.data import load_text
 from tfzoo.errors import ConfigError
 from tfzoo.supervised import SupervisedTask
 from tfzoo.text import Vocabulary
+from tfzoo.validate import whole_number
 
 TRAIN_SHARE = 0.9  # The first 90% of the text is the train split.
 
@@ -91,10 +92,8 @@ class CharText(SupervisedTask):
 
 
 def _checked(window: int, target: str, stride: int) -> tuple[int, str]:
-    for name, value, what in (("window", window, "a window length"),
-                              ("stride", stride, "a number of characters")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"{name}={value!r} is not {what}; pass an int >= 1.")
+    whole_number("window", window)
+    whole_number("stride", stride)
     if target not in ("last", "all"):
         raise ConfigError(
             f"target={target!r} is not a kind of target; pass 'last' (the character after "

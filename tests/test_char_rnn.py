@@ -168,7 +168,7 @@ def test_generation_is_reproducible_and_follows_the_temperature(pattern_file):
 @pytest.mark.parametrize("arguments, message", [
     ({"temperature": 0}, "temperature=0 must be a number > 0"),
     ({"temperature": float("nan")}, "must be a number > 0"),
-    ({"length": -1}, "pass an int >= 0"),
+    ({"length": -1}, "length=-1 must be a whole number >= 0"),
     ({"prompt": "abz"}, r"never seen in training: 'z'"),
     ({"prompt": ""}, "at least one character"),
     ({"seed": -3}, "not a seed"),
@@ -181,7 +181,7 @@ def test_bad_generation_arguments_are_errors(pattern_file, arguments, message):
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"window": 0}, "window=0 is not a window length"),
+    ({"window": 0}, "window=0 must be a whole number >= 1"),
     ({"target": "next"}, "target='next' is not a kind of target"),
     ({"stride": 0}, "stride=0"),
     ({"window": 5400}, "has 5400 characters, too few for windows of 5400"),
@@ -194,7 +194,7 @@ def test_bad_task_settings_are_errors(pattern_file, settings, message):
 @pytest.mark.parametrize("settings, message", [
     ({"units": 0}, "units=0 must be a whole number >= 1"),
     ({"layers": 0}, "layers=0 must be"),
-    ({"dropout": 1.0}, r"dropout=1.0 is a rate: pass a number in \[0, 1\)"),
+    ({"dropout": 1.0}, r"dropout=1.0 must be a number >= 0 and < 1"),
     ({"model": "mlp"}, "model='mlp' is not a character model"),
     ({"model": "gru"}, "Unknown model 'gru'"),
 ])

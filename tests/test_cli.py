@@ -256,8 +256,8 @@ def test_a_diverging_run_stops_with_advice_and_keeps_no_broken_checkpoint(tmp_pa
 @pytest.mark.parametrize("flags, message", [
     (["--seed", "-1"], "seed=-1 is not a seed"),
     (["--seed", str(2**32)], "is not a seed"),
-    (["--steps", "-5"], "steps=-5 is not a budget"),
-    (["--set", "batch_size=0"], "batch_size=0 is not a batch size"),
+    (["--steps", "-5"], "steps=-5 must be a whole number >= 0"),
+    (["--set", "batch_size=0"], "batch_size=0 must be a whole number >= 1"),
 ])
 def test_bad_settings_fail_before_a_run_directory_is_made(tmp_path, capsys, flags, message):
     run_dir = tmp_path / "run"

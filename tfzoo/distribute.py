@@ -16,6 +16,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tfzoo.errors import ConfigError, RunDirectoryError
+from tfzoo.validate import whole_number
 
 STRATEGIES = ("default", "mirrored", "multiworker")
 
@@ -173,8 +174,7 @@ def split_cpu(devices: int) -> None:
     Raises:
         ConfigError: `devices` is below 1, or TensorFlow has already started.
     """
-    if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
-        raise ConfigError(f"cpu_devices={devices!r} must be a whole number >= 1.")
+    whole_number("cpu_devices", devices)
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(

@@ -6,7 +6,6 @@ directories use for logs and checkpoints. Nothing task- or agent-specific lives 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from tfzoo.core import Agent
 from tfzoo.episodes import SideBySide
 from tfzoo.errors import ConfigError
 from tfzoo.progress import ProgressBar
+from tfzoo.validate import number, whole_number
 
 
 @dataclass
@@ -131,8 +131,7 @@ def evaluation_returns(
     progress: bool = False,
 ) -> list[float]:
     """The return of each of the greedy episodes `evaluate` runs, in order."""
-    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
-        raise ConfigError(f"episodes={episodes!r}: evaluate needs a whole number >= 1.")
+    whole_number("episodes", episodes)
     history = run(
         agent, task, episodes=episodes, seed=seed, learn=False, explore=False,
         progress=progress, seed_globals=False,
@@ -206,16 +205,9 @@ def check_budget(
             "The loop needs a budget: pass steps=N or episodes=N (or max_seconds=S), e.g. "
             "tfzoo.train(agent, task, steps=100)."
         )
-    for name, value in (("steps", steps), ("episodes", episodes), ("max_seconds", max_seconds)):
-        if value is None:
-            continue
-        whole = name != "max_seconds"
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or (whole and not float(value).is_integer())
-                or not value >= 0 or math.isinf(value)):
-            kind = "whole number" if whole else "number"
-            raise ConfigError(f"{name}={value!r} is not a budget; pass a finite {kind} >= 0.")
-    return Budget(steps, episodes, max_seconds)
+    return Budget(whole_number("steps", steps, minimum=0, optional=True),
+                  whole_number("episodes", episodes, minimum=0, optional=True),
+                  number("max_seconds", max_seconds, minimum=0, optional=True))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import numpy as np
 
 from tfzoo.core import Task
 from tfzoo.errors import ConfigError, unknown
+from tfzoo.validate import whole_number
 
 
 class SupervisedTask(Task):
@@ -57,11 +58,7 @@ class SupervisedTask(Task):
         inputs, targets = (np.asarray(array) for array in splits[split])
         _check_arrays(inputs, targets, split, num_classes)
         size = len(inputs)
-        if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
-            raise ConfigError(
-                f"batch_size={batch_size!r} is not a batch size; pass a whole number >= 1, or "
-                f"None for the whole split at once."
-            )
+        whole_number("batch_size", batch_size, optional=True)  # None: the whole split at once.
         batch_size = size if batch_size is None else min(batch_size, size)
         self.split, self.batch_size, self.shuffle, self.num_classes = (
             split, batch_size, shuffle, num_classes

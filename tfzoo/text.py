@@ -7,8 +7,6 @@ draws characters from its model, `generate` checks the arguments, seeds and stre
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from tfzoo.errors import ConfigError
+from tfzoo.validate import number, whole_number
+from tfzoo.validate import seed as checked_seed
 
 MAX_SHOWN = 12  # Unknown characters named in an error, at most.
 CHUNK = 16  # Characters drawn per call of `sample`.
@@ -145,22 +145,17 @@ def sample_index(logits: np.ndarray, temperature: float, uniform: float) -> int:
 
 
 def check_temperature(temperature: Any) -> None:
-    """Raises ConfigError unless `temperature` is a finite number > 0."""
-    if (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
-            or not math.isfinite(temperature) or temperature <= 0):
-        raise ConfigError(
-            f"temperature={temperature!r} must be a number > 0 (the chapter uses 0.2, 0.5, 1.0 "
-            f"and 1.2): logits are divided by it, so 0 or less has no meaning."
-        )
+    """Raises ConfigError unless `temperature` is a finite number > 0 (the chapter uses 0.2,
+    0.5, 1.0 and 1.2: logits are divided by it, so 0 or less has no meaning)."""
+    number("temperature", temperature, above=0)
 
 
 def _check_generation(prompt: Any, length: Any, seed: Any) -> None:
     if not isinstance(prompt, str) or not prompt:
         raise ConfigError(f"prompt={prompt!r}: give at least one character of text to continue.")
-    if isinstance(length, bool) or not isinstance(length, numbers.Integral) or length < 0:
-        raise ConfigError(f"length={length!r} is not a number of characters; pass an int >= 0.")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ConfigError(f"seed={seed!r} is not a seed; pass a whole number >= 0, or None.")
+    whole_number("length", length, minimum=0)
+    if seed is not None:
+        checked_seed(seed)
 
 
 def _code_points(text: str) -> np.ndarray:

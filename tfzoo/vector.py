@@ -13,6 +13,7 @@ from gymnasium.vector import AutoresetMode
 
 from tfzoo.errors import ConfigError
 from tfzoo.registration import make
+from tfzoo.validate import whole_number
 
 
 def make_vec(
@@ -31,8 +32,7 @@ def make_vec(
         vectorization_mode: "sync" (one process, stepped in turn; best for cheap
             environments such as CartPole) or "async" (one process per copy).
     """
-    if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
-        raise ConfigError(f"num_envs={num_envs!r} must be a whole number >= 1.")
+    whole_number("num_envs", num_envs)
     classes = {"sync": gymnasium.vector.SyncVectorEnv, "async": gymnasium.vector.AsyncVectorEnv}
     if vectorization_mode not in classes:
         raise ConfigError(f"vectorization_mode={vectorization_mode!r} must be 'sync' or 'async'.")

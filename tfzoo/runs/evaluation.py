@@ -19,6 +19,7 @@ from tfzoo.core import Agent
 from tfzoo.errors import ConfigError
 from tfzoo.episodes import SideBySide
 from tfzoo.loop import Callback, LoopState, evaluate
+from tfzoo.validate import whole_number
 
 
 class PeriodicEvaluation(Callback):
@@ -52,8 +53,8 @@ class PeriodicEvaluation(Callback):
         on_best: Callable[[Agent, float, LoopState], Any] | None = None,
         best_return: float = -math.inf,
     ) -> None:
-        if isinstance(every_steps, bool) or not isinstance(every_steps, int) or every_steps < 1:
-            raise ConfigError(f"every_steps={every_steps!r}: evaluate every N >= 1 steps.")
+        whole_number("every_steps", every_steps)
+        whole_number("episodes", episodes)
         self.make_task, self.every_steps, self.episodes = make_task, every_steps, episodes
         self.seed, self.on_best, self.best_return = seed, on_best, best_return
         self.agent: Agent | None = None
