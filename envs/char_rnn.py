@@ -8,14 +8,9 @@ or of every position of each window (`target="all"`, which gives a model `window
 many targets per step). The return of a full pass is next-character accuracy; the
 `char-rnn` agent also reports cross-entropy in nats and bits per character.
 
-Presets (measured on Nietzsche with seed 0 on 2 CPU cores; `scripts/benchmark.py char-rnn`):
-
-- `handbook`: the chapter's program, its `RNN` (an `LSTMCell(256)` unrolled over windows of
-  40, last character only), 1000 batches of 50 random windows, Adam 1e-3: 2.42 nats (3.49
-  bits) per character on the test windows in 55-68 s (the chapter's program: 2.37).
-- `default`: `CharLSTM` (embedding 64, LSTM 512, dropout 0.25) predicting every position
-  of windows of 100, 1060 batches of 64, Adam 4e-3 with cosine decay: 1.367 nats (1.972
-  bits) per character and next-character accuracy 0.587 in 10-13 minutes.
+The presets: `handbook`, the chapter's program (its `RNN`, an `LSTMCell(256)` unrolled over
+windows of 40, last character only), and `default`, a `CharLSTM` predicting every position
+of windows of 100. What each reaches is on the task's reference card (`tfzoo list`).
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ class LinearRegression(SupervisedTask):
     error of the predictions, so the return is minus the training loss of the chapter.
 
     Presets (`tfzoo list`):
-        handbook: the chapter's program, plain SGD at 0.01 for 100 full-batch steps; it ends
-            at a training MSE of 0.1502 (see tests/test_linear_regression.py).
-        default: SGD with heavy-ball momentum 0.68 at 0.036, set from the data's curvature;
-            it reaches the minimum-norm least-squares fit (MSE below 1e-6) in 100 steps.
+        handbook: the chapter's program, plain SGD at 0.01 for 100 full-batch steps.
+        default: SGD with heavy-ball momentum 0.68 at 0.036, set from the data's curvature,
+            to reach the minimum-norm least-squares fit in 100 steps.
+        What each reaches is on the task's reference card.
 
     Args:
         batch_size: Samples per step; None (the chapter) uses both at once.
