@@ -1,0 +1,138 @@
+"""`RunLogger`: the loop callback that writes a run's progress.csv, TensorBoard events and
+checkpoints (the agent with the loop's counters and random states), and restores them.
+
+It writes into a `RunDirectory`; it does not decide what a run trains or for how long.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from typing import Any
+
+import gymnasium
+import numpy as np
+import tensorflow as tf
+
+from tfzoo import seeding
+from tfzoo.core import Agent
+from tfzoo.errors import RunDirectoryError
+from tfzoo.files import interrupts_deferred
+from tfzoo.loop import Callback, LoopState
+from tfzoo.runs.directory import CHECKPOINTS, TENSORBOARD, RunDirectory
+
+
+class _SavedLoop(tf.train.experimental.PythonState):
+    """Puts the loop's `LoopState` and the progress rows into the agent's checkpoint, as JSON.
+
+    Keeping the rows in the checkpoint means progress.csv can always be rewritten to match
+    it, whatever happened to the file.
+    """
+
+    def __init__(self, state: LoopState, rows: list[dict[str, Any]]) -> None:
+        self.state, self.rows = state, rows
+
+    def serialize(self) -> str:
+        """The state and rows as JSON (called by `tf.train.Checkpoint` when saving)."""
+        return json.dumps(seeding.to_json(
+            {"state": dataclasses.asdict(self.state), "rows": self.rows}
+        ))
+
+    def deserialize(self, string: bytes | str) -> None:
+        """Fills the state and rows in place (called by `tf.train.Checkpoint` on restore)."""
+        saved = json.loads(string)
+        for name, value in saved["state"].items():
+            setattr(self.state, name, value)
+        self.rows[:] = saved["rows"]
+
+
+class RunLogger(Callback):
+    """Writes a run's progress.csv, TensorBoard events and checkpoints while the loop runs.
+
+    Args:
+        run_directory: Where to write.
+        agent: The agent to checkpoint (a `tfzoo.Agent`, so a `tf.Module`).
+        state: The `LoopState` the loop mutates; it is checkpointed with the agent.
+        checkpoint_seconds: Save a checkpoint at the first episode end after this many
+            seconds since the last one (0: after every episode). The run's end and Ctrl-C
+            save one too (unless `synchronized`).
+        synchronized: Save only where every worker of a multi-worker run is at the same
+            step: at each episode's natural end (terminated or truncated) and at the end of
+            the budget, never on a clock or at Ctrl-C. Their latest checkpoints then match.
+    """
+
+    def __init__(
+        self, run_directory: RunDirectory, agent: Agent, state: LoopState,
+        checkpoint_seconds: float = 60.0, synchronized: bool = False,
+    ) -> None:
+        self.run_directory, self.agent, self.state = run_directory, agent, state
+        self.checkpoint_seconds, self.synchronized = checkpoint_seconds, synchronized
+        self.rows: list[dict[str, Any]] = []
+        checkpoint = tf.train.Checkpoint(agent=agent, loop=_SavedLoop(state, self.rows))
+        self.manager = tf.train.CheckpointManager(
+            checkpoint, str(run_directory.path / CHECKPOINTS), max_to_keep=3
+        )
+        self._writer = None  # Opened on the first episode, so reading a run writes nothing.
+        self._last_save = time.monotonic()
+        self.task: gymnasium.Env | None = None  # What the loop runs, whose random states to keep.
+
+    def restore(self) -> bool:
+        """Restores the latest checkpoint, if any, and rewrites progress.csv to match it.
+
+        Returns:
+            Whether there was a checkpoint to restore.
+        """
+        latest = self.manager.latest_checkpoint
+        if latest is None:
+            return False
+        self.agent.verify_checkpoint(latest)
+        self.agent.build()
+        try:
+            self.manager.checkpoint.restore(latest).assert_existing_objects_matched()
+        except (tf.errors.OpError, ValueError, AssertionError) as error:
+            raise RunDirectoryError(
+                f"The checkpoint {latest} cannot be restored ({type(error).__name__}: "
+                f"{str(error).splitlines()[0]}). It is damaged, or from another task or agent; "
+                f"remove it to fall back on an older one in {self.manager.directory}."
+            ) from None
+        self.run_directory.write_progress(self.rows)
+        return True
+
+    def on_run_start(self, agent: Agent, task: gymnasium.Env, state: LoopState) -> None:
+        """Keeps the task: each checkpoint holds its random states (and the process's)."""
+        self.task = task
+
+    def on_episode_end(self, record: dict[str, Any], state: LoopState) -> None:
+        """Logs the episode to TensorBoard and saves a checkpoint if one is due."""
+        self.rows.append(record)
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(self.run_directory.path / TENSORBOARD))
+        with self._writer.as_default(step=state.steps), np.errstate(over="ignore"):
+            for name, value in record.items():
+                if name not in ("episode", "steps") and isinstance(value, (int, float)):
+                    # float32 as TensorBoard keeps it: a diverged value shows as inf.
+                    tf.summary.scalar(f"episode/{name}", np.float32(value))
+        if self.synchronized:
+            if record["terminated"] or record["truncated"]:
+                self.save()
+        elif time.monotonic() - self._last_save >= self.checkpoint_seconds:
+            self.save()
+
+    def on_run_end(self, state: LoopState, interrupted: bool) -> None:
+        """Saves the final checkpoint and closes the TensorBoard writer."""
+        if not (interrupted and self.synchronized):
+            self.save()
+        if self._writer is not None:
+            self._writer.close()
+
+    def save(self) -> None:
+        """Saves a checkpoint, then progress.csv, holding Ctrl-C until both are written."""
+        if self.task is not None:  # Saved at an episode's end, before the next one's reset.
+            self.state.random_states = seeding.capture(self.task)
+        with interrupts_deferred():
+            self.manager.save()
+            self.run_directory.write_progress(self.rows)
+            if self._writer is not None:
+                self._writer.flush()
+        self._last_save = time.monotonic()
