@@ -10,10 +10,12 @@ and reports medians and ratios. Results print as a table and are written as JSON
     python scripts/benchmark.py char-rnn --data-dir ../shared/data --seeds 0
     python scripts/benchmark.py cartpole --runs default sb3 --seeds 0 1 2 3 4
     python scripts/benchmark.py modes --data-dir ../shared/data
+    python scripts/benchmark.py versions --against ../baseline --pairs 5 --data-dir ../shared/data
 
 Each section is a module of scripts/benchmarks/: `mnist` (the chapter's MLP and CNN),
-`char_rnn`, `cartpole` and `modes` (compiled, eager and XLA execution). Run this file from
-anywhere: Python puts scripts/ on the import path, so `benchmarks` imports as a package.
+`char_rnn`, `cartpole`, `modes` (compiled, eager and XLA execution) and `versions` (this
+checkout's speed against another checkout's). Run this file from anywhere: Python puts
+scripts/ on the import path, so `benchmarks` imports as a package.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import keras
 import tensorflow as tf
-from benchmarks import cartpole, char_rnn, mnist, modes
+from benchmarks import cartpole, char_rnn, mnist, modes, versions
 
 """
 ## The sections
@@ -37,7 +39,8 @@ A section module has the same few names: `RUNS` (what `--runs` takes), `DEFAULT_
 and `print_table(results)`.
 """
 
-SECTIONS = {"mnist": mnist, "char-rnn": char_rnn, "cartpole": cartpole, "modes": modes}
+SECTIONS = {"mnist": mnist, "char-rnn": char_rnn, "cartpole": cartpole, "modes": modes,
+            "versions": versions}
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -45,12 +48,16 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("section", choices=sorted(SECTIONS))
     parser.add_argument("--data-dir", default=None, help="where the datasets are")
     parser.add_argument("--seeds", type=int, nargs="+",
-                        help="default: 0 1 2 (char-rnn: 0, cartpole: 0 1 2 3 4)")
+                        help="default: 0 1 2 (char-rnn and versions: 0, cartpole: 0 1 2 3 4)")
     parser.add_argument("--models", nargs="+", default=["mlp", "cnn"],
                         choices=sorted(mnist.MODELS), help="mnist only")
     parser.add_argument("--runs", nargs="+", help="rows to run (default: all of the section's)")
     parser.add_argument("--chapter-seconds", type=float, default=300.0,
                         help="cartpole: stop the chapter's eager program after this long")
+    parser.add_argument("--against", default=None,
+                        help="versions: another tfzoo checkout, with its venv in DIR/.venv")
+    parser.add_argument("--pairs", type=int, default=5,
+                        help="versions: pairs of runs per measurement (default 5)")
     parser.add_argument("--output", default=None, help="default benchmark-results/SECTION.json")
     arguments = parser.parse_args()
     chosen = SECTIONS[arguments.section]
@@ -60,6 +67,8 @@ def parse_arguments() -> argparse.Namespace:
     if unknown_runs:
         parser.error(f"--runs {' '.join(unknown_runs)}: the {arguments.section} section has "
                      f"{' '.join(chosen.RUNS)}")
+    if arguments.section == "versions" and arguments.against is None:
+        parser.error("the versions section needs --against DIR (another tfzoo checkout)")
     return arguments
 
 

@@ -5,6 +5,8 @@
 - `cartpole.py` (and `cartpole_chapter.py`, the chapter's program): tfzoo's DQN against
   Stable-Baselines3 and the chapter;
 - `modes.py`: tfzoo's execution modes (compiled, eager, XLA);
+- `versions.py` (and `versions_measure.py`, run in each checkout): this checkout's speed
+  against another checkout's;
 - `readme_table.py`: the README's "chapter vs tfzoo" table, filled from the sections' JSON
   (`python scripts/benchmarks/readme_table.py`).
 
