@@ -1,5 +1,8 @@
 """The `modes` section of scripts/benchmark.py: steps per second in each execution mode.
 
+Title: Execution modes benchmark
+Description: The same training runs under `tfzoo.execution("compiled" | "eager" | "jit")`.
+
 Each task trains from the same seed with its preset under `tfzoo.execution(mode)` for a
 fixed number of steps ("compiled": tf.function, "eager": everything eagerly, "jit": XLA),
 the modes interleaved per seed; compilation is included, as a user would see it.
@@ -13,6 +16,7 @@ import time
 import tfzoo
 
 RUNS = ["compiled", "eager", "jit"]
+DEFAULT_RUNS, DEFAULT_SEEDS = RUNS, [0, 1, 2]
 TASKS = {  # task: (preset, steps)
     "mnist-mlp": ("handbook", 500),
     "mnist-cnn": ("handbook", 100),
@@ -33,7 +37,8 @@ def run_mode(task_id, mode, seed, data_dir) -> dict:
             "steps_per_second": steps / seconds}
 
 
-def modes_section(arguments) -> dict:
+def section(arguments) -> dict:
+    """Trains every task in every mode of `arguments.runs`, per seed; records and medians."""
     records = []
     for seed in arguments.seeds:
         for task_id in TASKS:
@@ -53,7 +58,7 @@ def modes_section(arguments) -> dict:
     return {"records": records, "summary": summary}
 
 
-def print_modes_table(results) -> None:
+def print_table(results) -> None:
     print(f"\n{'task':<13} {'mode':<9} {'median steps/s':>15}")
     for row in results["summary"]:
         print(f"{row['task']:<13} {row['run']:<9} {row['median_steps_per_second']:>15.0f}")

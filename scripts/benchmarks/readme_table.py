@@ -5,8 +5,8 @@ it reaches as the chapter's program (ported to TF 2, run in the same benchmark) 
 tfzoo, with the seconds each took. Figures come from `scripts/benchmark.py`'s JSON files;
 a task the benchmark does not cover (linear regression) takes its task's reference card.
 
-    python scripts/readme_table.py                      # reads benchmark-results/*.json
-    python scripts/readme_table.py --cartpole a.json b.json
+    python scripts/benchmarks/readme_table.py           # reads benchmark-results/*.json
+    python scripts/benchmarks/readme_table.py --cartpole a.json b.json
 """
 
 from __future__ import annotations

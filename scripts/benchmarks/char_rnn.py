@@ -163,7 +163,9 @@ def generation_from_the_command_line(run_dir, seed=0) -> dict:
 """
 
 
-def char_rnn_section(arguments) -> dict:
+def section(arguments) -> dict:
+    """Runs the rows of `arguments.runs` per seed, then measures generation; records, the
+    generation speeds and a summary."""
     records, generation = [], {}
     with tempfile.TemporaryDirectory(prefix="tfzoo-char-rnn-") as directory:
         for seed in arguments.seeds:
@@ -192,6 +194,7 @@ def char_rnn_section(arguments) -> dict:
 LABELS = {"handbook": "tfzoo handbook", "chapter": "chapter eager",
           "chapter-compiled": "chapter tf.function", "default": "tfzoo default"}
 RUNS = list(LABELS)
+DEFAULT_RUNS, DEFAULT_SEEDS = RUNS, [0]
 
 
 def summarise(records) -> list[dict]:
@@ -210,7 +213,7 @@ def summarise(records) -> list[dict]:
     return rows
 
 
-def print_char_rnn_table(results) -> None:
+def print_table(results) -> None:
     print(f"\n{'run':<20} {'bits/char per seed':<20} {'median s':>9} {'chars/s':>9} "
           f"{'this/tfzoo':>10}")
     for row in results["summary"]:

@@ -1,5 +1,9 @@
 """The `cartpole` section of scripts/benchmark.py: tfzoo's DQN against SB3 and the chapter.
 
+Title: CartPole benchmark
+Description: tfzoo's DQN presets against Stable-Baselines3's tuned DQN and the chapter's own
+program, evaluated alike.
+
 Rows (`--runs`), interleaved per seed so the machine's noise hits them alike:
 
 - `default`: `tfzoo train cartpole-dqn` (the tuned preset, through a run directory, so with
@@ -7,11 +11,13 @@ Rows (`--runs`), interleaved per seed so the machine's noise hits them alike:
 - `num-envs-8`: the same with `--num-envs 8` (eight CartPoles stepped together, one `act`
   for all; the same replay ratio, so as many gradient steps per environment step);
 - `sb3`: Stable-Baselines3's DQN with rl-baselines3-zoo's tuned CartPole-v1 settings, with
-  the same evaluations (every `EVAL_EVERY` steps, 10 greedy episodes) and `best_model`; it
-  runs only when `stable_baselines3` is importable (install it in a benchmark venv only);
+  the same evaluations (at the task's evaluation interval, 10 greedy episodes) and
+  `best_model`; it runs only when `stable_baselines3` is importable (install it in a
+  benchmark venv only);
 - `handbook`: the `handbook` preset, the chapter's 500 episodes;
-- `chapter`: the chapter's program ported to Gymnasium, eager as written, for at most
-  `--chapter-seconds` (its speed is what is compared; the issue's run took 20 minutes).
+- `chapter`: the chapter's program ported to Gymnasium, eager as written (in
+  cartpole_chapter.py), for at most `--chapter-seconds` (its speed is what is compared;
+  the issue's run took 20 minutes).
 
 Each row reports the environment steps at which a 10-episode evaluation first reached 475,
 the final policy's and the best policy's 100-episode mean and standard deviation, training
@@ -23,22 +29,20 @@ speed of collecting and learning, which periodic evaluations of a good policy di
 from __future__ import annotations
 
 import csv
-import random
 import statistics
 import tempfile
 import time
-from collections import deque
 from pathlib import Path
 
 import gymnasium
-import keras
 import numpy as np
-import tensorflow as tf
+from benchmarks.cartpole_chapter import run_chapter
 
 import tfzoo
 
 SOLVED, FINAL_EPISODES = 475.0, 100
 RUNS = ["default", "num-envs-8", "sb3", "handbook", "chapter"]
+DEFAULT_RUNS, DEFAULT_SEEDS = RUNS, [0, 1, 2, 3, 4]
 THROUGHPUT_STEPS = 10_000
 
 
@@ -85,7 +89,6 @@ def run_sb3(seed, directory) -> dict | None:
         import torch
         from stable_baselines3 import DQN
         from stable_baselines3.common.callbacks import EvalCallback
-        from stable_baselines3.common.evaluation import evaluate_policy
         from stable_baselines3.common.monitor import Monitor
     except ImportError:
         print("  sb3: stable_baselines3 is not importable here; skipped")
@@ -115,12 +118,20 @@ def run_sb3(seed, directory) -> dict | None:
     result = {"first_solved": solved[0] if solved else None, "seconds": seconds,
               "steps": 50_000}
     for prefix, policy in (("final", model), ("best", DQN.load(log / "best_model"))):
-        environment = Monitor(gymnasium.make("CartPole-v1"))
-        environment.reset(seed=10_000 + seed)
-        returns, _ = evaluate_policy(policy, environment, n_eval_episodes=FINAL_EPISODES,
-                                     deterministic=True, return_episode_rewards=True)
-        result.update(returns_summary(returns, prefix))
+        result.update(returns_summary(sb3_returns(policy, seed), prefix))
     return result
+
+
+def sb3_returns(policy, seed) -> list[float]:
+    """An SB3 policy's greedy returns over FINAL_EPISODES episodes, as tfzoo's summary has."""
+    from stable_baselines3.common.evaluation import evaluate_policy
+    from stable_baselines3.common.monitor import Monitor
+
+    environment = Monitor(gymnasium.make("CartPole-v1"))
+    environment.reset(seed=10_000 + seed)
+    returns, _ = evaluate_policy(policy, environment, n_eval_episodes=FINAL_EPISODES,
+                                 deterministic=True, return_episode_rewards=True)
+    return returns
 
 
 def run_tfzoo_handbook(seed, directory) -> dict:
@@ -137,71 +148,6 @@ def run_tfzoo_handbook(seed, directory) -> dict:
                 agent, evaluation, episodes=FINAL_EPISODES, seed=10_000 + seed), "final")}
 
 
-def run_chapter(seed, max_seconds) -> dict:
-    """The chapter's DQN program, ported to Gymnasium and Keras 3, eager as it is written."""
-    keras.utils.set_random_seed(seed)
-    num_episodes, num_exploration_episodes, max_len_episode = 500, 100, 1000
-    batch_size, learning_rate, gamma = 32, 1e-3, 1.0
-    initial_epsilon, final_epsilon = 1.0, 0.01
-
-    class QNetwork(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense1 = keras.layers.Dense(units=24, activation=tf.nn.relu)
-            self.dense2 = keras.layers.Dense(units=24, activation=tf.nn.relu)
-            self.dense3 = keras.layers.Dense(units=2)
-
-        def call(self, inputs):
-            return self.dense3(self.dense2(self.dense1(inputs)))
-
-        def predict(self, inputs):
-            return tf.argmax(self(inputs), axis=-1)
-
-    env = gymnasium.make("CartPole-v1")
-    env.action_space.seed(seed)
-    model = QNetwork()
-    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-    replay_buffer = deque(maxlen=10000)
-    scores, steps, start = [], 0, time.perf_counter()
-    for episode_id in range(num_episodes):
-        state, _ = env.reset(seed=seed if episode_id == 0 else None)
-        epsilon = max(initial_epsilon * (num_exploration_episodes - episode_id)
-                      / num_exploration_episodes, final_epsilon)
-        for t in range(max_len_episode):
-            if random.random() < epsilon:
-                action = env.action_space.sample()
-            else:
-                action = model.predict(
-                    tf.constant(np.expand_dims(state, axis=0), dtype=tf.float32)).numpy()[0]
-            next_state, reward, terminated, truncated, _ = env.step(action)
-            done = terminated or truncated  # The old gym API's single flag.
-            reward = -10.0 if done else reward
-            replay_buffer.append((state, action, reward, next_state, 1 if done else 0))
-            state, steps = next_state, steps + 1
-            if done:
-                scores.append(t)
-                break
-            if len(replay_buffer) >= batch_size:
-                batch_state, batch_action, batch_reward, batch_next_state, batch_done = zip(
-                    *random.sample(replay_buffer, batch_size), strict=True)
-                batch_state, batch_reward, batch_next_state, batch_done = [
-                    np.array(a, dtype=np.float32)
-                    for a in [batch_state, batch_reward, batch_next_state, batch_done]]
-                batch_action = np.array(batch_action, dtype=np.int32)
-                q_value = model(tf.constant(batch_next_state, dtype=tf.float32))
-                y = batch_reward + (gamma * tf.reduce_max(q_value, axis=1)) * (1 - batch_done)
-                with tf.GradientTape() as tape:
-                    loss = keras.losses.mean_squared_error(
-                        y_true=y, y_pred=tf.reduce_sum(
-                            model(tf.constant(batch_state)) * tf.one_hot(batch_action, depth=2),
-                            axis=1))
-                grads = tape.gradient(loss, model.variables)
-                optimizer.apply_gradients(zip(grads, model.variables, strict=True))
-        if time.perf_counter() - start >= max_seconds:
-            break
-    return {"seconds": time.perf_counter() - start, "steps": steps, "scores": scores}
-
-
 def best_average(scores, window=100) -> float | None:
     """The best mean of `window` consecutive episode scores (the chapter's yardstick)."""
     if len(scores) < window:
@@ -209,7 +155,9 @@ def best_average(scores, window=100) -> float | None:
     return max(statistics.mean(scores[i:i + window]) for i in range(len(scores) - window + 1))
 
 
-def cartpole_section(arguments) -> dict:
+def section(arguments) -> dict:
+    """Runs the rows of `arguments.runs` per seed, in a temporary directory; records and a
+    summary."""
     labels = {"default": "tfzoo default", "num-envs-8": "tfzoo 8 envs", "sb3": "sb3 rl-zoo",
               "handbook": "tfzoo handbook", "chapter": "chapter eager"}
     records = []
@@ -285,7 +233,7 @@ def score_curve(scores, every=50) -> str:
                     for i in range(0, len(scores), every))
 
 
-def print_cartpole_table(results) -> None:
+def print_table(results) -> None:
     print(f"\n{'run':<15} {'seeds >= 475: final, best':>26} {'median first 475':>17} "
           f"{'median s':>9} {'steps/s':>8} {'train alone':>12}")
     for row in results["summary"]:
