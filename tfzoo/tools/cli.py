@@ -3,9 +3,10 @@
 This module only parses. Each command names its handler as a "module:function" entry point,
 loaded once the arguments are parsed (`tfzoo.config.load`, as the registry loads tasks), so
 that `tfzoo --help` and `tfzoo list` answer without importing TensorFlow, which takes
-seconds. The handlers are in `tfzoo.tools.light_commands` (list, doctor),
-`tfzoo.tools.run_commands` (train, eval), `tfzoo.tools.play_commands` (play, generate) and
-`tfzoo.tools.inspect_commands` (verify, plot, check).
+seconds. The handlers are in `tfzoo.tools.run_commands` (train, eval),
+`tfzoo.tools.play_commands` (play, generate) and `tfzoo.tools.inspect_commands` (verify,
+plot, check); those of list and doctor are in `tfzoo.tools.listing` and `tfzoo.tools.doctor`,
+which import no TensorFlow (the doctor must also work when TensorFlow is broken).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
     tfzoo.add_argument("--version", action="version", version=f"tfzoo {__version__}")
     commands = tfzoo.add_subparsers(required=True, metavar="COMMAND")
     listing = commands.add_parser("list", help="list every task, its agent and presets")
-    listing.set_defaults(handler="tfzoo.tools.light_commands:list_tasks")
+    listing.set_defaults(handler="tfzoo.tools.listing:list_command")
     _add_train_parser(commands)
     evaluation = commands.add_parser("eval", help="re-evaluate a saved run")
     evaluation.add_argument("run_dir", metavar="DIR", help="a run directory")
@@ -230,7 +231,7 @@ def _add_doctor_parser(commands: Any) -> None:
     )
     doctor.add_argument("--data-dir", metavar="DIR", help="also look for datasets in DIR")
     doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
-    doctor.set_defaults(handler="tfzoo.tools.light_commands:doctor")
+    doctor.set_defaults(handler="tfzoo.tools.doctor:doctor_command")
 
 
 def _raise_keyboard_interrupt(number: int, frame: Any) -> None:

@@ -1,12 +1,17 @@
 """`tfzoo doctor`: what this installation has, where data would come from, and known traps.
 
 It reads versions, devices, environment variables and directories, and changes nothing:
-no dataset is read or downloaded, no package is imported that tfzoo does not need.
+no dataset is read or downloaded, no package is imported that tfzoo does not need. It
+imports TensorFlow only inside `_tensorflow`, so that it works when TensorFlow is broken:
+keep the imports at the top of this module light.
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import importlib.metadata
+import json
 import os
 import platform
 import sys
@@ -29,6 +34,19 @@ class Finding:
 
     problem: str
     fix: str
+
+
+def doctor_command(arguments: argparse.Namespace) -> int:
+    """The handler of `tfzoo doctor` (see `tfzoo.tools.cli`): prints what `examine` finds,
+    as JSON with --json; returns 1 if a finding would make tfzoo fail, else 0."""
+    examined = examine(arguments.data_dir)
+    findings = examined["findings"]
+    if arguments.json:
+        print(json.dumps({**examined, "findings": [dataclasses.asdict(finding)
+                                                   for finding in findings]}, indent=2))
+    else:
+        print(format_report(examined))
+    return 1 if any(finding.severity == "error" for finding in findings) else 0
 
 
 def versions() -> dict[str, str | None]:
