@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -179,8 +180,6 @@ def run_cli_error(capsys, *arguments: str) -> str:
     ],
 )
 def test_bad_arguments_get_a_one_paragraph_error(capsys, arguments, message):
-    import re
-
     assert re.search(message, run_cli_error(capsys, *arguments))
 
 
@@ -306,3 +305,13 @@ def test_files_written_atomically_get_the_usual_permissions(tmp_path):
                  "--no-progress"]) == 0
     for name in ("config.json", "progress.csv", "summary.json"):  # Not mkstemp's private 0600.
         assert (run_dir / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
+
+
+def test_help_and_list_answer_without_importing_tensorflow():
+    for command in (["--help"], ["list"]):
+        done = subprocess.run(
+            [sys.executable, "-c", "import sys; from tfzoo.tools.cli import main\n"
+             f"try:\n    main({command!r})\nexcept SystemExit:\n    pass\n"
+             "assert 'tensorflow' not in sys.modules, 'TensorFlow was imported'"],
+            capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr

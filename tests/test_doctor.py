@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import sys
 
 from tfzoo.tools import doctor
 from tfzoo.tools.cli import main
@@ -69,4 +70,13 @@ def test_legacy_keras_shadowing_keras_3_is_an_error(capsys, monkeypatch):
     status, out = run_doctor(capsys)
     assert "[error] TF_USE_LEGACY_KERAS=1 makes tf.keras mean" in out
     assert "fix: Unset it (unset TF_USE_LEGACY_KERAS)" in out
+    assert status == 1
+
+
+def test_doctor_works_and_says_so_when_tensorflow_cannot_be_imported(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # `import tensorflow` now fails.
+    status, out = run_doctor(capsys)
+    assert "[error] TensorFlow cannot be imported (ModuleNotFoundError: import of tensorflow" in out
+    assert "fix: Reinstall it in this environment" in out
+    assert "Devices:\nDatasets:" in out  # None listed, and the rest is still reported.
     assert status == 1

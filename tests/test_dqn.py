@@ -12,7 +12,7 @@ import tensorflow as tf
 
 import tfzoo
 from tfzoo.agents.dqn import LinearSchedule, ReplayBuffer, td_targets
-from tfzoo.runs.experiment import rebuild_evaluation_task
+from tfzoo.runs.summary import rebuild_evaluation_task
 
 
 class Chain(tfzoo.Task):

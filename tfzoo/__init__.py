@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from tfzoo.legacy_gym import from_gym
     from tfzoo.loop import Callback, History, LoopState, evaluate, evaluation_returns, run, train
     from tfzoo.runs.experiment import evaluate_run, load_run, resume_run, start_run
+    from tfzoo.runs.run_config import RunConfig
     from tfzoo.seeding import seed_everything
     from tfzoo.supervised import SupervisedTask
     from tfzoo.text import Vocabulary, generate
@@ -66,6 +67,7 @@ _LAZY = {
     "tfzoo.seeding": ["seed_everything"],
     "tfzoo.supervised": ["SupervisedTask"],
     "tfzoo.runs.experiment": ["evaluate_run", "load_run", "resume_run", "start_run"],
+    "tfzoo.runs.run_config": ["RunConfig"],
     "tfzoo.data": ["load_mnist", "load_text"],
     "tfzoo.text": ["Vocabulary", "generate"],
     "tfzoo.legacy_gym": ["from_gym"],
@@ -77,13 +79,13 @@ _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
     "Agent", "AgentSpec", "Callback", "ConfigError", "Evaluation", "History", "LoopState",
-    "ModelSpec", "Preset", "RegistrationError", "RunDirectoryError", "SupervisedTask", "Task",
-    "TaskSpec", "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError",
+    "ModelSpec", "Preset", "RegistrationError", "RunConfig", "RunDirectoryError", "SupervisedTask",
+    "Task", "TaskSpec", "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError",
     "Vocabulary", "__version__", "agent_registry", "evaluate", "evaluate_run",
     "evaluation_returns", "execution", "from_gym", "generate", "load_mnist", "load_run",
     "load_text", "make", "make_agent", "make_model", "make_vec", "model_registry",
-    "pprint_registry", "register", "register_agent", "register_model", "registry",
-    "resume_run", "run", "seed_everything", "spec", "start_run", "train",
+    "pprint_registry", "register", "register_agent", "register_model", "registry", "resume_run",
+    "run", "seed_everything", "spec", "start_run", "train",
 ]
 
 

@@ -11,12 +11,14 @@ import csv
 import math
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from tfzoo.errors import RunDirectoryError
-from tfzoo.runs.experiment import start_run
 from tfzoo.runs.directory import PROGRESS, RunDirectory
+from tfzoo.runs.experiment import start_run
+from tfzoo.runs.run_config import RunConfig
 
 DEFAULT_TOLERANCE = 1e-4  # Relative, for runs that were not deterministic.
 
@@ -47,15 +49,8 @@ def verify_run(
                                 f"budget.")
     exact = bool(config.get("deterministic"))
     with tempfile.TemporaryDirectory() as directory:
-        replay = start_run(
-            config["task"], path=Path(directory) / "replay", preset=config["preset"],
-            seed=config["seed"], steps=config["budget"]["steps"],
-            episodes=config["budget"]["episodes"], task_overrides=config["task_kwargs"],
-            agent_overrides=config["agent_config"], agent=config["agent"],
-            checkpoint_seconds=config.get("checkpoint_seconds", 60.0), progress=progress,
-            deterministic=exact, execution=config.get("execution", "compiled"),
-            num_envs=config.get("num_envs", 1),
-        )
+        replay = start_run(_replay_config(config, Path(directory) / "replay"),
+                           progress=progress)
         replayed_rows = _read_rows(Path(directory) / "replay" / PROGRESS)
     rows = _read_rows(original.path / PROGRESS)
     columns = [name for name in (rows[0] if rows else {}) if not _wall_clock(name)]
@@ -67,6 +62,19 @@ def verify_run(
     return {"reproduced": not mismatches, "exact": exact,
             "tolerance": 0.0 if exact else tolerance, "rows": len(rows), "columns": columns,
             "mismatches": mismatches[:10]}
+
+
+def _replay_config(config: Mapping[str, Any], path: Path) -> RunConfig:
+    """The `RunConfig` that trains the run that `config` (its config.json) records again, in
+    `path`: the same agent, seed and budget, with every task and agent setting as recorded."""
+    return RunConfig(
+        config["task"], preset=config["preset"], agent=config["agent"], seed=config["seed"],
+        steps=config["budget"]["steps"], episodes=config["budget"]["episodes"],
+        task_overrides=config["task_kwargs"], agent_overrides=config["agent_config"],
+        path=path, checkpoint_seconds=config.get("checkpoint_seconds", 60.0),
+        deterministic=bool(config.get("deterministic")),
+        execution=config.get("execution", "compiled"), num_envs=config.get("num_envs", 1),
+    )
 
 
 def _compare_rows(rows, replayed_rows, columns, exact, tolerance) -> list[dict[str, Any]]:

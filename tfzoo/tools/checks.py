@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfzoo.cards import Card
+from tfzoo.cards import Card, Check
 from tfzoo.config import load, parameter_hints
 from tfzoo.errors import ConfigError
 from tfzoo.registration import spec
 from tfzoo.runs.experiment import start_run
+from tfzoo.runs.run_config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -49,33 +50,48 @@ def run_checks(
         data_dir: Where datasets are (for tasks that take `data_dir`).
         agent_overrides: Agent settings on top of every check's (e.g. to break one on purpose).
         seed: The runs' seed.
+
+    Raises:
+        ConfigError: A task without a card (before any check runs).
     """
     cards = [(task_id, _card(task_id)) for task_id in task_ids]
-    results = []
-    for task_id, card in cards:
-        check = card.check
-        steps = check.quick_steps if quick else check.steps
-        task_settings = dict(check.task)
-        if data_dir is not None and "data_dir" in parameter_hints(load(spec(task_id).entry_point)):
-            task_settings["data_dir"] = str(data_dir)
-        started = time.perf_counter()
-        bar = f"{'>=' if check.higher_is_better else '<='} " \
-              f"{check.quick_threshold if quick else check.threshold:g}"
-        try:
-            with tempfile.TemporaryDirectory(prefix=f"tfzoo-check-{task_id}-") as directory:
-                summary = start_run(
-                    task_id, path=Path(directory) / "run", preset=check.preset, seed=seed,
-                    steps=steps, task_overrides=task_settings, progress=False,
-                    agent_overrides={**check.agent, **(agent_overrides or {})},
-                )
-            value = float(summary.get(check.metric, math.nan))
-            results.append(CheckResult(task_id, check.preset, steps, check.metric, bar, value,
-                                       time.perf_counter() - started, check.passes(value, quick)))
-        except Exception as error:  # A task that fails to train fails its check.
-            results.append(CheckResult(task_id, check.preset, steps, check.metric, bar, None,
-                                       time.perf_counter() - started, False,
-                                       f"{type(error).__name__}: {error}"))
-    return results
+    return [_run_check(task_id, card.check, quick, data_dir, agent_overrides or {}, seed)
+            for task_id, card in cards]
+
+
+def _run_check(
+    task_id: str, check: Check, quick: bool, data_dir: str | os.PathLike | None,
+    agent_overrides: Mapping[str, Any], seed: int,
+) -> CheckResult:
+    """Trains `task_id` as `check` says and compares; a run that fails fails its check."""
+    steps = check.quick_steps if quick else check.steps
+    bar = f"{'>=' if check.higher_is_better else '<='} " \
+          f"{check.quick_threshold if quick else check.threshold:g}"
+    started = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"tfzoo-check-{task_id}-") as directory:
+            config = RunConfig(
+                task_id, preset=check.preset, seed=seed, steps=steps,
+                task_overrides=_task_settings(task_id, check, data_dir),
+                agent_overrides={**check.agent, **agent_overrides}, path=Path(directory) / "run",
+            )
+            summary = start_run(config, progress=False)
+        value = float(summary.get(check.metric, math.nan))
+        passed, error = check.passes(value, quick), None
+    except Exception as failure:  # A task that fails to train fails its check.
+        value, passed, error = None, False, f"{type(failure).__name__}: {failure}"
+    return CheckResult(task_id, check.preset, steps, check.metric, bar, value,
+                       time.perf_counter() - started, passed, error)
+
+
+def _task_settings(
+    task_id: str, check: Check, data_dir: str | os.PathLike | None
+) -> dict[str, Any]:
+    """The check's task settings, and `data_dir` for a task that takes one."""
+    settings = dict(check.task)
+    if data_dir is not None and "data_dir" in parameter_hints(load(spec(task_id).entry_point)):
+        settings["data_dir"] = str(data_dir)
+    return settings
 
 
 def format_results(results: Sequence[CheckResult]) -> str:

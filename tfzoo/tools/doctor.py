@@ -1,12 +1,17 @@
 """`tfzoo doctor`: what this installation has, where data would come from, and known traps.
 
 It reads versions, devices, environment variables and directories, and changes nothing:
-no dataset is read or downloaded, no package is imported that tfzoo does not need.
+no dataset is read or downloaded, no package is imported that tfzoo does not need. It
+imports TensorFlow only inside `_tensorflow`, so that it works when TensorFlow is broken:
+keep the imports at the top of this module light.
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import importlib.metadata
+import json
 import os
 import platform
 import sys
@@ -29,6 +34,19 @@ class Finding:
 
     problem: str
     fix: str
+
+
+def doctor_command(arguments: argparse.Namespace) -> int:
+    """The handler of `tfzoo doctor` (see `tfzoo.tools.cli`): prints what `examine` finds,
+    as JSON with --json; returns 1 if a finding would make tfzoo fail, else 0."""
+    examined = examine(arguments.data_dir)
+    findings = examined["findings"]
+    if arguments.json:
+        print(json.dumps({**examined, "findings": [dataclasses.asdict(finding)
+                                                   for finding in findings]}, indent=2))
+    else:
+        print(format_report(examined))
+    return 1 if any(finding.severity == "error" for finding in findings) else 0
 
 
 def versions() -> dict[str, str | None]:
@@ -54,14 +72,13 @@ def datasets(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, A
 
 def examine(data_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     """Everything the doctor reports, each looked up once: {"versions", "devices",
-    "datasets", "findings"} (findings as `Finding`s)."""
-    import tensorflow as tf
-
+    "datasets", "findings"} (findings as `Finding`s; no devices when TensorFlow is broken)."""
     installed, places = versions(), datasets(data_dir)
+    tf, _ = _tensorflow()
     return {
         "versions": installed,
-        "devices": [{"type": device.device_type, "name": device.name}
-                    for device in tf.config.list_physical_devices()],
+        "devices": [] if tf is None else [{"type": device.device_type, "name": device.name}
+                                          for device in tf.config.list_physical_devices()],
         "datasets": places,
         "findings": diagnose(data_dir, installed=installed, places=places),
     }
@@ -79,7 +96,9 @@ def diagnose(
     """
     installed = versions() if installed is None else installed
     places = datasets(data_dir) if places is None else places
-    findings = [*_legacy_gym(installed), *_legacy_keras(installed), *_cuda_without_gpu()]
+    tf, broken = _tensorflow()
+    findings = [*_broken_tensorflow(broken), *_legacy_gym(installed), *_legacy_keras(installed),
+                *_cuda_without_gpu(tf)]
     cache_problem = _unwritable(keras_cache_dir())
     for name, place in places.items():
         if place["found"] is None:
@@ -100,6 +119,30 @@ def diagnose(
             "every dataset with --data-dir or $TFZOO_DATA_DIR.",
         ))
     return findings
+
+
+def _tensorflow() -> tuple[Any, str | None]:
+    """(TensorFlow, None), or (None, why it cannot be imported).
+
+    Imported here rather than at the top, so that the doctor still works, and says what is
+    wrong, when TensorFlow is missing or broken.
+    """
+    try:
+        import tensorflow as tf
+    except Exception as error:  # A broken installation raises more kinds than ImportError.
+        return None, f"{type(error).__name__}: {error}"
+    return tf, None
+
+
+def _broken_tensorflow(broken: str | None) -> list[Finding]:
+    if broken is None:
+        return []
+    return [Finding(
+        "error", f"TensorFlow cannot be imported ({broken}), so tfzoo can neither train nor "
+        f"load a run.",
+        "Reinstall it in this environment: pip install --force-reinstall 'tensorflow>=2.16' "
+        "(the versions above show what is installed).",
+    )]
 
 
 def _legacy_gym(installed: dict[str, str | None]) -> list[Finding]:
@@ -131,10 +174,8 @@ def _legacy_keras(installed: dict[str, str | None]) -> list[Finding]:
     )]
 
 
-def _cuda_without_gpu() -> list[Finding]:
-    import tensorflow as tf
-
-    if not tf.test.is_built_with_cuda() or tf.config.list_physical_devices("GPU"):
+def _cuda_without_gpu(tf: Any) -> list[Finding]:
+    if tf is None or not tf.test.is_built_with_cuda() or tf.config.list_physical_devices("GPU"):
         return []
     return [Finding(
         "note",

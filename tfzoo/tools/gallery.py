@@ -2,8 +2,8 @@
 
 `tfzoo play RUN_DIR --record FILE` writes one for every kind of task: this module makes the
 image grid (`classification_gallery`, mistakes first) and the text (`text_gallery`); RL
-tasks are recorded as GIFs by `tfzoo.tools.recording`. Pictures are drawn with matplotlib (the `plot`
-extra) and every file is written atomically.
+tasks are recorded as GIFs by `tfzoo.tools.recording`. Pictures are drawn with matplotlib
+(the `plot` extra) and every file is written atomically.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from tfzoo.core import Agent
 from tfzoo.errors import ConfigError
 from tfzoo.files import atomic_path
 from tfzoo.text import CHAPTER_TEMPERATURES, check_temperature, generate
+from tfzoo.validate import whole_number
 
 
 def classify_split(agent: Agent, task: gymnasium.Env, *, seed: int | None = None):
@@ -54,8 +55,7 @@ def classification_gallery(
         {"accuracy", "mistakes", "shown", "samples"} of the pass it drew from.
     """
     _check_suffix(path, ".png", "an image grid")
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ConfigError(f"count={count!r}: show at least 1 image.")
+    whole_number("count", count)
     inputs, predictions, targets = classify_split(agent, task, seed=seed)
     wrong = np.flatnonzero(predictions != targets)
     shown = np.concatenate([wrong, np.flatnonzero(predictions == targets)])[:count]

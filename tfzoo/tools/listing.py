@@ -1,14 +1,22 @@
 """`tfzoo list`: every task with its default agent, presets and the figures its card expects.
 
 The figures come from each task's reference card (`tfzoo.cards`), the one place they live.
+`tfzoo list` must answer at once: keep this module's imports light (no TensorFlow).
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from typing import Any
 
 from tfzoo.registration import registry
+
+
+def list_command(arguments: argparse.Namespace) -> int:
+    """The handler of `tfzoo list` (see `tfzoo.tools.cli`): prints the registry."""
+    pprint_registry()
+    return 0
 
 
 def pprint_registry(print_fn: Callable[[str], Any] = print) -> None:

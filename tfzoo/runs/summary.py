@@ -1,0 +1,119 @@
+"""The end of a run: training it to its budget, its final evaluation, and summary.json.
+
+`tfzoo.runs.experiment` starts and resumes runs and hands them here. This module runs the
+loop with the run's logger, evaluates the agent greedily as its task spec says (and the best
+policy the run kept, if it kept one), and writes summary.json. It does not build tasks or
+agents from settings (that is `tfzoo.runs.experiment`), and the loop is `tfzoo.loop`'s.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import gymnasium
+
+from tfzoo.cards import Evaluation
+from tfzoo.compiled import execution, trace_counts
+from tfzoo.core import Agent
+from tfzoo.errors import RunInterrupted
+from tfzoo.loop import Callback, LoopState, evaluation_returns, run
+from tfzoo.registration import make, spec
+from tfzoo.runs.best import BestCheckpoint
+from tfzoo.runs.directory import RunDirectory
+from tfzoo.runs.evaluation import PeriodicEvaluation
+from tfzoo.runs.logger import RunLogger
+
+
+def rebuild_evaluation_task(config: Mapping[str, Any], **overrides: Any) -> gymnasium.Env:
+    """The task a run is evaluated on: its task as config.json describes it, with the task
+    spec's evaluation settings (e.g. the test split), and then `overrides`."""
+    evaluation = spec(config["task"]).evaluation.task
+    settings = {**config["task_kwargs"], **evaluation, **overrides}
+    return make(config["task"], preset=config["preset"], **settings)
+
+
+def train_and_summarize(
+    run_directory: RunDirectory, task: gymnasium.Env, eval_task: gymnasium.Env, agent: Agent,
+    state: LoopState, logger: RunLogger, progress: bool, callbacks: Sequence[Callback] = (),
+) -> dict[str, Any]:
+    """Trains `agent` on `task` to the run's budget, evaluates it on `eval_task`, and writes
+    and returns summary.json's contents.
+
+    Raises:
+        RunInterrupted: Ctrl-C (or SIGTERM) stopped the run; the logger saved a checkpoint.
+    """
+    config = run_directory.config
+    budget, evaluation = config["budget"], spec(config["task"]).evaluation
+    best = BestCheckpoint(run_directory)
+    try:
+        with execution(config.get("execution", "compiled")):
+            run(
+                agent, task, steps=budget["steps"], episodes=budget["episodes"],
+                seed=config["seed"], max_seconds=budget["max_seconds"], state=state,
+                callbacks=[*_periodic_evaluation(evaluation, config, best), logger, *callbacks],
+                progress=progress,
+            )
+            traces = trace_counts(agent)  # Before the best policy is restored into the agent.
+            figures = _final_evaluation(agent, eval_task, evaluation, config["seed"], best)
+    except KeyboardInterrupt:
+        raise RunInterrupted(run_directory.path) from None
+    rows = logger.rows
+    summary = {
+        "task": config["task"], "preset": config["preset"], "agent": config["agent"],
+        "seed": config["seed"], "steps": state.steps, "episodes": state.episodes,
+        "wall_seconds": round(state.seconds, 3),
+        "train_return": float(rows[-1]["return"]) if rows else None,
+        **figures, "execution": config.get("execution", "compiled"), "traces": traces,
+        "stopped_by": _stop_reason(state, budget), "run_dir": str(run_directory.path),
+    }
+    run_directory.write_summary(summary)
+    return summary
+
+
+def _periodic_evaluation(
+    evaluation: Evaluation, config: Mapping[str, Any], best: BestCheckpoint
+) -> list[Callback]:
+    """The callback that evaluates during training and saves each new best, if the task asks."""
+    if evaluation.interval is None:
+        return []
+    saved = best.read()  # When resuming: the best so far, to beat.
+    return [PeriodicEvaluation(
+        lambda: rebuild_evaluation_task(config), every_steps=evaluation.interval,
+        episodes=evaluation.interval_episodes, seed=config["seed"], on_best=best.save,
+        best_return=-math.inf if saved is None else saved["eval_return"],
+    )]
+
+
+def _final_evaluation(
+    agent: Agent, eval_task: gymnasium.Env, evaluation: Evaluation, seed: int,
+    best: BestCheckpoint,
+) -> dict[str, Any]:
+    """summary.json's figures of the final evaluation: the agent's, then those of the best
+    policy the run kept, if it kept one (restoring it into `agent`)."""
+    returns = evaluation_returns(agent, eval_task, episodes=evaluation.episodes, seed=seed)
+    figures = {"eval_return": statistics.mean(returns), "eval_episodes": len(returns)}
+    if len(returns) > 1:
+        figures["eval_return_std"] = statistics.pstdev(returns)
+    for name, value in agent.evaluation_metrics(eval_task).items():
+        figures[f"eval_{name}"] = value
+    if best.read() is not None:
+        saved = best.restore(agent)
+        returns = evaluation_returns(agent, eval_task, episodes=evaluation.episodes, seed=seed)
+        figures.update({
+            "best_eval_return": statistics.mean(returns),
+            "best_eval_return_std": statistics.pstdev(returns),
+            "best_steps": saved["steps"], "best_periodic_return": saved["eval_return"],
+        })
+    return figures
+
+
+def _stop_reason(state: LoopState, budget: Mapping[str, Any]) -> str:
+    """Which limit of the budget ended training: "steps", "episodes" or "max_seconds"."""
+    if budget["steps"] is not None and state.steps >= budget["steps"]:
+        return "steps"
+    if budget["episodes"] is not None and state.episodes >= budget["episodes"]:
+        return "episodes"
+    return "max_seconds"
