@@ -69,6 +69,8 @@ class CharRNNAgent(SupervisedAgent):
         vocabulary: The task's vocabulary.
     """
 
+    writes_text = True  # `start_generation` and `sample` below: tfzoo.generate writes with them.
+
     def __init__(
         self,
         model: keras.Model | Callable[[], keras.Model],

@@ -40,7 +40,7 @@ register(
     entry_point="tfzoo.envs.mnist:MNIST",
     agent="supervised",
     description="The chapter's MLP on MNIST digits; the return on the test split is accuracy.",
-    evaluation=Evaluation({"split": "test", "batch_size": 500}),
+    evaluation=Evaluation({"split": "test", "batch_size": 500}, gallery="images"),
     agent_kwargs={"optimizer": "adam"},
     presets={
         "handbook": Preset(
@@ -76,7 +76,7 @@ register(
     entry_point="tfzoo.envs.mnist:MNIST",
     agent="supervised",
     description="The chapter's CNN on MNIST digits; the return on the test split is accuracy.",
-    evaluation=Evaluation({"split": "test", "batch_size": 500}),
+    evaluation=Evaluation({"split": "test", "batch_size": 500}, gallery="images"),
     agent_kwargs={"optimizer": "adam"},
     presets={
         "handbook": Preset(

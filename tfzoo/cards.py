@@ -33,12 +33,17 @@ class Evaluation:
     """Also evaluate every this many training steps and keep the best policy seen, or None."""
     interval_episodes: int = 10
     """Episodes of each of those evaluations."""
+    gallery: str = "episode"
+    """What `tfzoo play --record` shows when the agent does not write text: "episode" (the
+    first episode as a GIF) or "images" (the evaluation split's images, mistakes first)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "task", MappingProxyType(dict(self.task)))
         whole_number("episodes", self.episodes, error=RegistrationError)
         whole_number("interval", self.interval, optional=True, error=RegistrationError)
         whole_number("interval_episodes", self.interval_episodes, error=RegistrationError)
+        if self.gallery not in ("episode", "images"):
+            raise RegistrationError(f"gallery={self.gallery!r} must be 'episode' or 'images'.")
 
 
 @dataclass(frozen=True)

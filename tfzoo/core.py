@@ -73,6 +73,14 @@ class Agent(tf.Module):
     """True when `act` also takes a batch of observations (one more, leading axis) and
     returns one action per row; periodic evaluations then play their episodes side by side."""
 
+    writes_text: bool = False
+    """True when the agent continues text (`start_generation` and `sample`, which
+    `tfzoo.generate` calls): `tfzoo generate` takes its runs, and `play --record` writes text."""
+
+    strategy: tf.distribute.Strategy | None = None
+    """The `tf.distribute.Strategy` the agent trains under, if any (a run of several workers
+    keeps their checkpoints in step); None for agents that do not distribute."""
+
     def act(self, observation: Any, *, explore: bool = True) -> Any:
         """Returns the action for `observation`.
 

@@ -36,9 +36,9 @@ from pathlib import Path
 
 import gymnasium
 import numpy as np
-from benchmarks.cartpole_chapter import run_chapter
 
 import tfzoo
+from benchmarks.cartpole_chapter import run_chapter
 
 SOLVED, FINAL_EPISODES = 475.0, 100
 RUNS = ["default", "num-envs-8", "sb3", "handbook", "chapter"]

@@ -9,14 +9,12 @@ up to its `on_best` function (run directories write a checkpoint).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium
-import numpy as np
 
 from tfzoo.core import Agent
-from tfzoo.errors import ConfigError
 from tfzoo.episodes import SideBySide
 from tfzoo.loop import Callback, LoopState, evaluate
 from tfzoo.validate import whole_number

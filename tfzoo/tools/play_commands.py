@@ -2,7 +2,7 @@
 
 `play` prints the returns of greedy episodes and, with --record, writes the run's gallery:
 the text an agent writes if it writes text (`Agent.writes_text`), else what the task spec
-declares (`TaskSpec.gallery`): a grid of classified images, or the first episode as a GIF.
+declares (`Evaluation.gallery`): a grid of classified images, or the first episode as a GIF.
 `generate` continues a prompt with an agent that writes text. `tfzoo.tools.cli` parses
 the arguments and loads these handlers; the galleries are drawn by `tfzoo.tools.gallery`
 and `tfzoo.tools.recording`.
@@ -95,11 +95,11 @@ def _record(
 ) -> list[float]:
     """Writes the run's gallery to `path`; returns the return of the episode it showed, if any.
 
-    The text of an agent that writes text; otherwise what the task spec's `gallery` says.
+    The text of an agent that writes text; otherwise what the task's `Evaluation.gallery` says.
     """
     if agent.writes_text:
         return _record_text(path, task, agent, seed)
-    if spec(config["task"]).gallery == "images":
+    if spec(config["task"]).evaluation.gallery == "images":
         return _record_images(path, agent, config, seed)
     return _record_episode(path, agent, config, seed)
 
