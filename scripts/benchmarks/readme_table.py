@@ -1,4 +1,5 @@
-"""The README's "chapter vs tfzoo" table, filled from the benchmark's JSON.
+"""The README's tables: "chapter vs tfzoo", filled from the benchmark's JSON, and (--tasks)
+the task table, made from each task's presets and reference card.
 
 Each program of the chapter gets a row: its tfzoo task, preset and command, and the figure
 it reaches as the chapter's program (ported to TF 2, run in the same benchmark) and with
@@ -7,6 +8,7 @@ a task the benchmark does not cover (linear regression) takes its task's referen
 
     python scripts/benchmarks/readme_table.py           # reads benchmark-results/*.json
     python scripts/benchmarks/readme_table.py --cartpole a.json b.json
+    python scripts/benchmarks/readme_table.py --tasks   # the task table, from the cards
 """
 
 from __future__ import annotations
@@ -104,12 +106,30 @@ def cartpole_rows(records, summary):
     return rows
 
 
+def print_task_table() -> None:
+    """Each task with its presets and what each reaches, as its reference card says."""
+    print("| task | what it is | presets (`tfzoo list`), and what each reaches (reference card) |")
+    print("| --- | --- | --- |")
+    for task_id, spec in sorted(tfzoo.registry.items()):
+        presets = "; ".join(
+            f"`{name}`: {preset.description.rstrip('.')}"
+            + (f": {spec.card.expected[name].describe()}" if spec.card
+               and name in spec.card.expected else "")
+            for name, preset in spec.presets.items()
+        )
+        print(f"| `{task_id}` | {spec.description} | {presets} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", action="store_true", help="print the task table instead")
     parser.add_argument("--mnist", nargs="+", default=["benchmark-results/mnist.json"])
     parser.add_argument("--char-rnn", nargs="+", default=["benchmark-results/char-rnn.json"])
     parser.add_argument("--cartpole", nargs="+", default=["benchmark-results/cartpole.json"])
     arguments = parser.parse_args()
+    if arguments.tasks:
+        print_task_table()
+        return
     rows = [*linear_rows(), *mnist_rows(load(arguments.mnist)[1]),
             *char_rnn_rows(load(arguments.char_rnn)[1]),
             *cartpole_rows(*load(arguments.cartpole))]
