@@ -231,10 +231,12 @@ class DQNAgent(Agent):
         observations = observations[None] if single else observations  # (batch, ...)
         generator, count = self.progress.generator, len(observations)
         random = generator.random(count) < self.epsilon if explore else np.zeros(count, bool)
-        # When every action is random, as most are early on, the network is not asked.
-        actions = (np.zeros(count, np.int64) if random.all()
-                   else self._greedy(observations).numpy())  # (batch,)
-        actions[random] = generator.integers(self.num_actions, size=random.sum())
+        random_count = np.count_nonzero(random)
+        # The network is asked only for greedy actions: early on, most actions are random.
+        actions = (self._greedy(observations).numpy() if random_count < count
+                   else np.zeros(count, np.int64))  # (batch,)
+        if random_count:
+            actions[random] = generator.integers(self.num_actions, size=random_count)
         actions = self.first_action + actions  # (batch,)
         return int(actions[0]) if single else actions
 
