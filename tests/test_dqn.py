@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 import tfzoo
-from tfzoo.agents.dqn import LinearSchedule, ReplayBuffer, td_targets
+from tfzoo.agents.dqn import DQNConfig, ReplayBuffer, linear_schedule, td_targets
 from tfzoo.runs.summary import rebuild_evaluation_task
 
 
@@ -63,9 +63,8 @@ CHAIN_SETTINGS = dict(
 
 def test_replay_buffer_wraps_around_and_samples_with_its_dtypes():
     buffer = ReplayBuffer(capacity=3, observation_shape=(2,))
-    for i in range(5):  # The first two are overwritten.
-        buffer.add([i, i], action=i % 2, reward=float(i), next_observation=[i + 1, i + 1],
-                   ends=i == 4)
+    for i in range(5):  # One at a time, as batches of one; the first two are overwritten.
+        buffer.add([[i, i]], [i % 2], [float(i)], [[i + 1, i + 1]], [i == 4])
     assert len(buffer) == 3
     assert sorted(buffer.rewards) == [2.0, 3.0, 4.0]
     observations, actions, rewards, next_observations, ends = buffer.sample(
@@ -81,15 +80,16 @@ def test_replay_buffer_wraps_around_and_samples_with_its_dtypes():
     np.testing.assert_array_equal(ends, rewards == 4.0)
 
     copy = ReplayBuffer(capacity=3, observation_shape=(2,))
-    copy.load_bytes(buffer.to_bytes())
+    copy.state.deserialize(buffer.state.serialize())
     assert (len(copy), copy.position) == (3, buffer.position)
     np.testing.assert_array_equal(copy.observations, buffer.observations)
 
 
 def test_the_chapters_epsilon_is_a_linear_schedule_over_99_episodes():
-    schedule = LinearSchedule(1.0, 0.01, duration=99)
     for episode in range(200):  # The chapter: max(1 * (100 - episode) / 100, 0.01).
-        assert schedule(episode) == pytest.approx(max((100 - episode) / 100, 0.01))
+        assert linear_schedule(1.0, 0.01, 99, episode) == pytest.approx(
+            max((100 - episode) / 100, 0.01)
+        )
 
 
 def test_td_targets_bootstrap_unless_the_episode_terminated():
@@ -153,7 +153,7 @@ def test_the_agent_refuses_spaces_it_cannot_learn_with_the_fix():
         tfzoo.make_agent("dqn", gymnasium.make("Pendulum-v1"))
     with pytest.raises(tfzoo.ConfigError, match="buffer_size=10 must be at least batch_size"):
         tfzoo.make_agent("dqn", Chain(), buffer_size=10, batch_size=32)
-    with pytest.raises(tfzoo.ConfigError, match="tau=0.0 must be above 0"):
+    with pytest.raises(tfzoo.ConfigError, match="tau=0.0 must be a number > 0"):
         tfzoo.make_agent("dqn", Chain(), tau=0)
 
 
@@ -340,3 +340,74 @@ def test_set_reaches_a_gymnasium_environments_constructor(tmp_path, capsys):
     assert main(["train", "MountainCar-v0", "--agent", "dqn", "--steps", "10",
                  "--set", "gravity=2", "--logdir", str(tmp_path / "other")]) == 2
     assert "cannot be made with {'gravity': 2}" in capsys.readouterr().err
+
+
+def test_the_replay_buffer_goes_into_checkpoints_through_its_state(tmp_path):
+    buffer = ReplayBuffer(capacity=4, observation_shape=(2,))
+    buffer.add(np.ones((6, 2)), np.arange(6), np.arange(6.0), np.zeros((6, 2)), np.eye(6)[5])
+    path = tf.train.Checkpoint(replay=buffer.state).write(str(tmp_path / "replay"))
+    copy = ReplayBuffer(capacity=4, observation_shape=(2,))
+    tf.train.Checkpoint(replay=copy.state).read(path).assert_consumed()
+    assert (len(copy), copy.position) == (4, 2)
+    for name in ReplayBuffer.FIELDS:
+        np.testing.assert_array_equal(getattr(copy, name), getattr(buffer, name))
+    with pytest.raises(ValueError, match="capacity 4, this one 5; set buffer_size to match"):
+        other = ReplayBuffer(capacity=5, observation_shape=(2,))
+        tf.train.Checkpoint(replay=other.state).read(path)
+
+
+def test_the_config_checks_its_settings_when_made():
+    assert DQNConfig(max_grad_norm=None, target_update_interval=0).max_grad_norm is None
+    for settings, message in [
+        ({"buffer_size": 10, "batch_size": 32}, "buffer_size=10 must be at least batch_size=32"),
+        ({"train_freq": 0}, "train_freq=0 must be a whole number >= 1"),
+        ({"learning_starts": -1}, "learning_starts=-1 must be a whole number >= 0"),
+        ({"gamma": 1.5}, "gamma=1.5 must be a number >= 0 and <= 1"),
+        ({"learning_rate": 0.0}, "learning_rate=0.0 must be a number > 0"),
+        ({"hidden_sizes": ()}, r"hidden_sizes=\(\) needs at least one width"),
+        ({"hidden_sizes": (64, 0)}, r"hidden_sizes\[1\]=0 must be a whole number >= 1"),
+    ]:
+        with pytest.raises(tfzoo.ConfigError, match=message):
+            DQNConfig(**settings)
+
+
+def test_one_observation_is_acted_on_as_a_batch_of_one():
+    task = Chain()
+    agent = tfzoo.make_agent("dqn", task, **CHAIN_SETTINGS)
+    tfzoo.train(agent, task, steps=150, seed=0, progress=False)  # Epsilon is about 0.5.
+    state = agent.progress.generator.bit_generator.state
+    singles = [agent.act(np.eye(5, dtype=np.float32)[1]) for _ in range(50)]
+    agent.progress.generator.bit_generator.state = state
+    batches = [agent.act(np.eye(5, dtype=np.float32)[[1]]) for _ in range(50)]
+    assert all(type(action) is int for action in singles) and {0, 1} <= set(singles)
+    assert singles == [int(actions[0]) for actions in batches]
+    assert agent.progress.generator.bit_generator.state != state  # Both drew the same numbers.
+
+
+def test_the_target_network_is_synced_every_target_update_interval_gradient_steps():
+    observations = np.eye(5, dtype=np.float32)[[1, 2, 3, 1]]  # (4 steps, 5)
+    batch = tfzoo.Transition(observations, np.ones(4, np.int64), np.ones(4), observations,
+                             np.zeros(4, bool), np.zeros(4, bool), {})
+    for interval, synced in [(3, True), (2, False)]:  # Three gradient steps a learn.
+        agent = tfzoo.make_agent("dqn", Chain(), batch_size=4, learning_starts=0, train_freq=4,
+                                 gradient_steps=3, target_update_interval=interval)
+        agent.learn(batch)
+        assert int(agent.optimizer.iterations) == 3
+        same = [np.array_equal(mine, theirs) for mine, theirs in
+                zip(agent.q_network.get_weights(), agent.target_network.get_weights())]
+        assert all(same) if synced else not any(same)
+
+
+@pytest.mark.parametrize("settings, replay", [
+    ({}, False), ({"target_update_interval": 0, "save_replay": True}, True),
+])
+def test_checkpoints_keep_the_layout_of_runs_written_before(tmp_path, settings, replay):
+    agent = tfzoo.make_agent("dqn", Chain(), hidden_sizes=(8, 8), **settings)
+    agent.act(np.eye(5, dtype=np.float32)[1])  # Builds it.
+    names = {name for name, _ in tf.train.list_variables(agent.save(tmp_path / "dqn"))}
+    networks = 2 if settings.get("target_update_interval", 1) else 1
+    assert {f"agent/_network_variables/{i}/.ATTRIBUTES/VARIABLE_VALUE"
+            for i in range(6 * networks)} <= names  # Three layers' kernels and biases each.
+    assert not any(name.startswith(("agent/q_network", "agent/target_network")) for name in names)
+    assert "agent/progress/.ATTRIBUTES/py_state" in names
+    assert ("agent/saved_replay/.ATTRIBUTES/py_state" in names) == replay
