@@ -27,11 +27,8 @@ from tfzoo.validate import number, whole_number
 
 # The replay buffer -------------------------------------------------------------------------
 class ReplayBuffer:
-    """A ring buffer of transitions in preallocated NumPy arrays; the oldest is overwritten.
-
-    `ends` is 1.0 where no value may be bootstrapped past a transition (the episode terminated).
-    A `tf.Module` holding `buffer.state` (the agent, with `save_replay`) checkpoints the buffer.
-    """
+    """A ring buffer of transitions in NumPy arrays, the oldest overwritten; `ends` is 1.0 where
+    no value may be bootstrapped past one (it terminated). `state` puts it in checkpoints."""
 
     FIELDS = ("observations", "actions", "rewards", "next_observations", "ends")
 
@@ -87,11 +84,8 @@ class ReplayBuffer:
 
 # The exploration schedule ------------------------------------------------------------------
 def linear_schedule(start: float, end: float, duration: int, t: int) -> float:
-    """A value that moves linearly from `start` to `end` over `duration` units, then stays.
-
-    The chapter's epsilon, `max(1 - episode / 100, 0.01)`, is
-    `linear_schedule(1.0, 0.01, 99, episode)`.
-    """
+    """A value moving linearly from `start` to `end` over `duration` units, then staying.
+    The chapter's epsilon, `max(1 - episode / 100, 0.01)`, is `(1, 0.01, 99, episode)`."""
     return end if t >= duration else start + (end - start) * t / duration
 
 
@@ -116,6 +110,9 @@ def td_targets(rewards: tf.Tensor, ends: tf.Tensor, next_q_target: tf.Tensor, ga
 
 
 # The config --------------------------------------------------------------------------------
+MAY_BE_ZERO = ("learning_starts", "target_update_interval", "exploration_duration")
+
+
 @dataclass
 class DQNConfig:
     """Settings of `DQNAgent`, as `make_agent` and `--set` take them; checked when made."""
@@ -159,12 +156,10 @@ class DQNConfig:
     save_replay: bool = False
     """Also put the replay buffer in checkpoints, so a resumed run continues exactly."""
 
-    def __post_init__(self) -> None:
-        """Raises ConfigError naming the first setting out of range and what it must be."""
-        for name in ("batch_size", "buffer_size", "train_freq", "gradient_steps"):
-            whole_number(name, getattr(self, name))
-        for name in ("learning_starts", "target_update_interval", "exploration_duration"):
-            whole_number(name, getattr(self, name), minimum=0)
+    def __post_init__(self) -> None:  # A ConfigError names the first setting out of range.
+        for name in ("batch_size", "buffer_size", "train_freq", "gradient_steps",
+                     "learning_starts", "target_update_interval", "exploration_duration"):
+            whole_number(name, getattr(self, name), minimum=0 if name in MAY_BE_ZERO else 1)
         if self.buffer_size < self.batch_size:
             raise ConfigError(f"buffer_size={self.buffer_size} must be at least batch_size="
                               f"{self.batch_size}, or no batch can ever be drawn.")
@@ -189,9 +184,8 @@ class DQNAgent(Agent):
                  action_space: gymnasium.Space) -> None:
         super().__init__()
         if not isinstance(observation_space, gymnasium.spaces.Box):
-            raise ConfigError(f"DQN cannot learn from observations of {observation_space}, not a "
-                              f"Box: wrap the environment in gymnasium.wrappers.FlattenObservation "
-                              f"(Discrete becomes one-hot, Dict and Tuple a flat vector).")
+            raise ConfigError(f"DQN learns from Box observations, not {observation_space}: wrap "
+                              f"the environment in gymnasium.wrappers.FlattenObservation.")
         if not isinstance(action_space, gymnasium.spaces.Discrete):
             raise ConfigError(f"DQN cannot drive actions of {action_space}, not Discrete: it picks "
                               f"the best of a finite set of actions, not continuous (Box) ones.")
@@ -275,16 +269,13 @@ class DQNAgent(Agent):
         first `act` or `learn`, after `train(seed=...)` seeded them, or before a restore."""
         if self.q_network is not None:
             return
-
-        def q_network() -> keras.Model:
-            network = make_model("q-network", num_actions=self.num_actions,
-                                 hidden_sizes=tuple(self.config.hidden_sizes))
+        networks = [make_model("q-network", num_actions=self.num_actions,
+                               hidden_sizes=tuple(self.config.hidden_sizes))
+                    for _ in range(2 if self.config.target_update_interval > 0 else 1)]
+        for network in networks:
             network(tf.zeros((1, *self.observation_shape)))  # Creates its weights.
-            return network
-
-        self.q_network = q_network()
-        if self.config.target_update_interval > 0:
-            self.target_network = q_network()
+        self.q_network, self.target_network = networks[0], (networks[1:] or [None])[0]
+        if self.target_network is not None:  # It starts as a copy of the trained network.
             self.target_network.set_weights(self.q_network.get_weights())
         self.optimizer.build(self.q_network.trainable_variables)
         # Checkpoints miss the layers a Keras model keeps in a list (the hidden ones), so they
