@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from tfzoo.supervised import SupervisedTask
     from tfzoo.text import Vocabulary, generate
     from tfzoo.tools.listing import pprint_registry
+    from tfzoo.vector import make_vec
 
 _LAZY = {
     "tfzoo.core": ["Agent", "Task", "Transition"],
