@@ -7,8 +7,6 @@ compiled function that learns. The Q-network is tfzoo/models/dqn.py's. No frame 
 
 from __future__ import annotations
 
-import io
-import json
 import math
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,7 +20,8 @@ from tfzoo.compiled import Compiled
 from tfzoo.core import Agent, Transition
 from tfzoo.errors import ConfigError, TrainingDivergedError
 from tfzoo.models import make_model
-from tfzoo.validate import number, whole_number
+from tfzoo.saved_state import SavedArrays, SavedAttributes
+from tfzoo.validate import check_types, number, whole_number, whole_numbers
 
 
 # The replay buffer -------------------------------------------------------------------------
@@ -36,10 +35,9 @@ class ReplayBuffer:
         self.capacity, self.size, self.position = capacity, 0, 0
         self.observations = np.zeros((capacity, *observation_shape), np.float32)
         self.actions = np.zeros(capacity, np.int64)
-        self.rewards = np.zeros(capacity, np.float32)
         self.next_observations = np.zeros((capacity, *observation_shape), np.float32)
-        self.ends = np.zeros(capacity, np.float32)
-        self.state = ReplayBuffer.State(self)
+        self.rewards, self.ends = np.zeros(capacity, np.float32), np.zeros(capacity, np.float32)
+        self.state = SavedArrays(self.to_arrays, self.from_arrays)  # For checkpoints.
 
     def __len__(self) -> int:
         return self.size
@@ -59,37 +57,28 @@ class ReplayBuffer:
         indices = generator.integers(0, self.size, size=(batches, batch_size))
         return tuple(getattr(self, name)[indices] for name in self.FIELDS)
 
-    class State(tf.train.experimental.PythonState):
-        """The buffer in a checkpoint: its transitions and write position, as `.npz` bytes."""
+    def to_arrays(self) -> dict[str, Any]:
+        """The transitions and write position, as checkpoints keep them (see `state`)."""
+        return {"position": self.position, "capacity": self.capacity,
+                **{name: getattr(self, name)[: self.size] for name in self.FIELDS}}
 
-        def __init__(self, buffer: ReplayBuffer) -> None:
-            self.buffer = buffer
-
-        def serialize(self) -> bytes:
-            buffer, file = self.buffer, io.BytesIO()
-            np.savez(file, position=buffer.position, capacity=buffer.capacity,
-                     **{name: getattr(buffer, name)[: buffer.size] for name in buffer.FIELDS})
-            return file.getvalue()
-
-        def deserialize(self, string: bytes) -> None:
-            buffer = self.buffer
-            with np.load(io.BytesIO(string)) as saved:
-                if saved["capacity"] != buffer.capacity:
-                    raise ValueError(f"The saved replay buffer has capacity {saved['capacity']}, "
-                                     f"this one {buffer.capacity}; set buffer_size to match.")
-                buffer.size, buffer.position = len(saved["actions"]), int(saved["position"])
-                for name in buffer.FIELDS:
-                    getattr(buffer, name)[: buffer.size] = saved[name]
+    def from_arrays(self, saved: dict[str, np.ndarray]) -> None:
+        """Puts back what `to_arrays` returned, as a checkpoint is read."""
+        if saved["capacity"] != self.capacity:
+            raise ValueError(f"The saved replay buffer has capacity {saved['capacity']}, "
+                             f"this one {self.capacity}; set buffer_size to match.")
+        self.size, self.position = len(saved["actions"]), int(saved["position"])
+        for name in self.FIELDS:
+            getattr(self, name)[: self.size] = saved[name]
 
 
-# The exploration schedule ------------------------------------------------------------------
+# The two formulas: the exploration schedule and the TD target ------------------------------
 def linear_schedule(start: float, end: float, duration: int, t: int) -> float:
     """A value moving linearly from `start` to `end` over `duration` units, then staying.
     The chapter's epsilon, `max(1 - episode / 100, 0.01)`, is `(1, 0.01, 99, episode)`."""
     return end if t >= duration else start + (end - start) * t / duration
 
 
-# The TD target -----------------------------------------------------------------------------
 def td_targets(rewards: tf.Tensor, ends: tf.Tensor, next_q_target: tf.Tensor, gamma: float,
                next_q_online: tf.Tensor | None = None) -> tf.Tensor:
     """The one-step targets `r + gamma * (1 - ends) * Q'(s', a*)`, shape (batch,).
@@ -110,9 +99,6 @@ def td_targets(rewards: tf.Tensor, ends: tf.Tensor, next_q_target: tf.Tensor, ga
 
 
 # The config --------------------------------------------------------------------------------
-MAY_BE_ZERO = ("learning_starts", "target_update_interval", "exploration_duration")
-
-
 @dataclass
 class DQNConfig:
     """Settings of `DQNAgent`, as `make_agent` and `--set` take them; checked when made."""
@@ -157,9 +143,11 @@ class DQNConfig:
     """Also put the replay buffer in checkpoints, so a resumed run continues exactly."""
 
     def __post_init__(self) -> None:  # A ConfigError names the first setting out of range.
-        for name in ("batch_size", "buffer_size", "train_freq", "gradient_steps",
-                     "learning_starts", "target_update_interval", "exploration_duration"):
-            whole_number(name, getattr(self, name), minimum=0 if name in MAY_BE_ZERO else 1)
+        check_types(self)  # e.g. loss="mae" or double_dqn="yes"
+        for name in ("batch_size", "buffer_size", "train_freq", "gradient_steps"):
+            whole_number(name, getattr(self, name))
+        for name in ("learning_starts", "target_update_interval", "exploration_duration"):
+            whole_number(name, getattr(self, name), minimum=0)
         if self.buffer_size < self.batch_size:
             raise ConfigError(f"buffer_size={self.buffer_size} must be at least batch_size="
                               f"{self.batch_size}, or no batch can ever be drawn.")
@@ -168,10 +156,7 @@ class DQNConfig:
         number("tau", self.tau, above=0, maximum=1)  # At 0 the target network never moves.
         number("learning_rate", self.learning_rate, above=0)
         number("max_grad_norm", self.max_grad_norm, above=0, optional=True)
-        if not self.hidden_sizes:
-            raise ConfigError("hidden_sizes=() needs at least one width, e.g. (64, 64).")
-        for index, width in enumerate(self.hidden_sizes):
-            whole_number(f"hidden_sizes[{index}]", width)
+        whole_numbers("hidden_sizes", self.hidden_sizes)
 
 
 # The agent ---------------------------------------------------------------------------------
@@ -198,7 +183,8 @@ class DQNAgent(Agent):
         self.loss = (keras.losses.Huber() if config.loss == "huber"
                      else keras.losses.MeanSquaredError())
         self.q_network = self.target_network = None  # Keras models, made by `build`.
-        self.progress = _Progress()
+        # The counters and random generator, kept in checkpoints; `build` seeds the generator.
+        self.progress = SavedAttributes(steps=0, episodes=0, generator=np.random.default_rng(0))
         if config.save_replay:  # Checkpoints keep the agent's attributes: now the buffer too.
             self.saved_replay = self.replay_buffer.state
         observations = tf.TensorSpec((None, *self.observation_shape), tf.float32)
@@ -238,11 +224,9 @@ class DQNAgent(Agent):
         """Stores the transition, one step (a batch of one) or a batch of them from a vector of
         environments; every `train_freq` steps takes `gradient_steps` gradient steps."""
         self.build()
-        config, progress, single = self.config, self.progress, np.ndim(transition.reward) == 0
+        config, progress = self.config, self.progress
         observations, actions, rewards, next_observations, terminated, truncated = (
-            np.asarray(value)[None] if single else np.asarray(value) for value in (
-                transition.observation, transition.action, transition.reward,
-                transition.next_observation, transition.terminated, transition.truncated))
+            transition.as_batch())  # (steps, ...) each
         ends = terminated | (truncated & (not config.bootstrap_truncated))  # (steps,)
         self.replay_buffer.add(observations, actions - self.first_action, rewards,
                                next_observations, ends)
@@ -258,10 +242,9 @@ class DQNAgent(Agent):
                                             config.gradient_steps * phases)
         loss, mean_q = (float(value) for value in self._update(*batches))
         if not math.isfinite(loss):
-            raise TrainingDivergedError(
-                f"Training diverged: the TD loss became {loss} after {progress.steps} steps. "
-                f"Lower learning_rate (now {config.learning_rate:g}), use loss='huber', set "
-                f"max_grad_norm, or a gamma below 1 (now {config.gamma:g}).")
+            raise TrainingDivergedError(f"Training diverged: the TD loss became {loss} after "
+                f"{progress.steps} steps. Lower learning_rate (now {config.learning_rate:g}), use "
+                f"loss='huber', set max_grad_norm, or a gamma below 1 (now {config.gamma:g}).")
         return {"loss": loss, "q": mean_q, "epsilon": self.epsilon}
 
     def build(self) -> None:
@@ -278,10 +261,8 @@ class DQNAgent(Agent):
         if self.target_network is not None:  # It starts as a copy of the trained network.
             self.target_network.set_weights(self.q_network.get_weights())
         self.optimizer.build(self.q_network.trainable_variables)
-        # Checkpoints miss the layers a Keras model keeps in a list (the hidden ones), so they
-        # keep every weight of both networks through this list.
-        self._network_variables = [*self.q_network.variables,
-                                   *(self.target_network.variables if self.target_network else [])]
+        # Checkpoints miss the layers a Keras model keeps in a list: this list keeps them all.
+        self._network_variables = [variable for net in networks for variable in net.variables]
         self.progress.generator = np.random.default_rng(np.random.randint(2**31 - 1))
 
     def _update_eagerly(self, observations, actions, rewards, next_observations, ends):
@@ -312,24 +293,6 @@ class DQNAgent(Agent):
             total_loss, total_q = total_loss + loss, total_q + tf.reduce_mean(chosen)
         count = tf.cast(steps, tf.float32)
         return total_loss / count, total_q / count
-
-
-class _Progress(tf.train.experimental.PythonState):
-    """The agent's counters and random generator, kept in its checkpoints (as JSON)."""
-
-    def __init__(self) -> None:
-        self.steps, self.episodes = 0, 0
-        self.generator = np.random.default_rng(0)  # Replaced, from the seed, by `build`.
-
-    def serialize(self) -> str:
-        return json.dumps({"steps": self.steps, "episodes": self.episodes,
-                           "generator": self.generator.bit_generator.state})
-
-    def deserialize(self, string: bytes | str) -> None:
-        saved = json.loads(string)
-        self.steps, self.episodes = saved["steps"], saved["episodes"]
-        self.generator = np.random.Generator(np.random.PCG64())
-        self.generator.bit_generator.state = saved["generator"]
 
 
 def build(task: gymnasium.Env, config: DQNConfig) -> DQNAgent:

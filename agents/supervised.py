@@ -32,7 +32,8 @@ class SupervisedConfig:
 
     model: str | keras.Model | Callable[[], keras.Model] = "linear"
     """A model name from `tfzoo.model_registry` (`tfzoo.register_model` adds yours), a Keras
-    model of your own, or a function returning one (built after `train(seed=...)` seeds Keras, so its weights follow the seed)."""
+    model of your own, or a function returning one (called after `train(seed=...)` seeds
+    Keras, so the model's first weights follow the seed)."""
 
     optimizer: str = "adam"
     """A Keras optimizer name: "sgd", "adam", "adamw", "rmsprop", ..."""

@@ -364,7 +364,7 @@ def test_the_config_checks_its_settings_when_made():
         ({"learning_starts": -1}, "learning_starts=-1 must be a whole number >= 0"),
         ({"gamma": 1.5}, "gamma=1.5 must be a number >= 0 and <= 1"),
         ({"learning_rate": 0.0}, "learning_rate=0.0 must be a number > 0"),
-        ({"hidden_sizes": ()}, r"hidden_sizes=\(\) needs at least one width"),
+        ({"hidden_sizes": ()}, r"hidden_sizes=\(\) must be one or more whole numbers >= 1"),
         ({"hidden_sizes": (64, 0)}, r"hidden_sizes\[1\]=0 must be a whole number >= 1"),
     ]:
         with pytest.raises(tfzoo.ConfigError, match=message):
@@ -411,3 +411,11 @@ def test_checkpoints_keep_the_layout_of_runs_written_before(tmp_path, settings, 
     assert not any(name.startswith(("agent/q_network", "agent/target_network")) for name in names)
     assert "agent/progress/.ATTRIBUTES/py_state" in names
     assert ("agent/saved_replay/.ATTRIBUTES/py_state" in names) == replay
+
+
+def test_a_config_built_directly_checks_the_kinds_of_its_settings():
+    with pytest.raises(tfzoo.ConfigError, match="loss='mae' does not fit; loss takes one of"):
+        DQNConfig(loss="mae")
+    with pytest.raises(tfzoo.ConfigError, match="double_dqn='yes' does not fit; double_dqn takes"):
+        DQNConfig(double_dqn="yes")
+    assert DQNConfig(hidden_sizes=[16, 8]).hidden_sizes == [16, 8]  # As config.json gives it.

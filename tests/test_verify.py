@@ -14,8 +14,8 @@ import pytest
 
 
 def tfzoo(*arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tfzoo.tools.cli", *arguments], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "tfzoo.tools.cli", *arguments],
+                          capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import gymnasium
+import numpy as np
 import tensorflow as tf
 
 
@@ -59,6 +60,15 @@ class Transition:
     terminated: bool
     truncated: bool
     info: dict[str, Any]
+
+    def as_batch(self) -> tuple[np.ndarray, ...]:
+        """Observation, action, reward, next observation, terminated and truncated as arrays
+        with a leading (count,) axis: one step (a scalar reward) becomes a batch of one, and
+        a vector of environments' step stays the batch it is."""
+        single = np.ndim(self.reward) == 0
+        return tuple(np.asarray(value)[None] if single else np.asarray(value) for value in (
+            self.observation, self.action, self.reward, self.next_observation,
+            self.terminated, self.truncated))
 
 
 class Agent(tf.Module):

@@ -1,4 +1,4 @@
-"""The shared checks of settings: whole numbers, numbers in a range, and seeds.
+"""The shared checks of settings: whole numbers, numbers in a range, seeds, and field types.
 
 Each returns the value it checked, or raises an error that names the setting, the value and
 what it must be. Validation only: what a setting means is its owner's business.
@@ -6,11 +6,14 @@ what it must be. Validation only: what a setting means is its owner's business.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import secrets
+import typing
 from typing import Any
 
+from tfzoo.config import describe, matches
 from tfzoo.errors import ConfigError
 
 MAX_SEED = 2**32 - 1
@@ -33,6 +36,19 @@ def whole_number(
         raise error(f"{name}={value!r} must be a whole number {bounds}"
                     f"{' or None' if optional else ''}.")
     return int(value)
+
+
+def whole_numbers(name: str, values: Any, *, minimum: int = 1) -> tuple[int, ...]:
+    """`values` as a tuple if it is a non-empty sequence of whole numbers >= `minimum`.
+
+    Raises:
+        ConfigError: Naming `name`, e.g. "hidden_sizes=() must be one or more whole numbers".
+    """
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)) or not values:
+        raise ConfigError(f"{name}={values!r} must be one or more whole numbers >= {minimum}, "
+                          f"e.g. (64, 64).")
+    return tuple(whole_number(f"{name}[{index}]", value, minimum=minimum)
+                 for index, value in enumerate(values))
 
 
 def number(
@@ -58,6 +74,17 @@ def number(
         raise error(f"{name}={value!r} must be a {'finite ' if not wanted else ''}number"
                     f"{' ' + wanted if wanted else ''}{' or None' if optional else ''}.")
     return float(value)
+
+
+def check_types(config: Any) -> None:
+    """Raises ConfigError if a field of the dataclass `config` does not fit its type hint,
+    e.g. `DQNConfig(loss="mae")` where `loss` takes one of 'huber', 'mse'."""
+    hints = typing.get_type_hints(type(config))
+    for item in dataclasses.fields(config):
+        value = getattr(config, item.name)
+        if not matches(value, hints[item.name]):
+            raise ConfigError(f"{type(config).__name__}: {item.name}={value!r} does not fit; "
+                              f"{item.name} takes {describe(hints[item.name])}.")
 
 
 def seed(value: Any, name: str = "seed") -> int:
