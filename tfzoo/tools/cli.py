@@ -62,27 +62,37 @@ def parser() -> argparse.ArgumentParser:
     )
     tfzoo.add_argument("--version", action="version", version=f"tfzoo {__version__}")
     commands = tfzoo.add_subparsers(required=True, metavar="COMMAND")
-    listing = commands.add_parser("list", help="list every task, its agent and presets")
-    listing.set_defaults(handler="tfzoo.tools.listing:list_command")
-    _add_train_parser(commands)
-    evaluation = commands.add_parser("eval", help="re-evaluate a saved run")
+    _command(commands, "list", "tfzoo.tools.listing:list_command",
+             help="list every task, its agent and presets")
+    for add_parser in (_add_train_parser, _add_eval_parser, _add_generate_parser,
+                       _add_play_parser, _add_verify_parser, _add_plot_parser,
+                       _add_check_parser, _add_doctor_parser):
+        add_parser(commands)
+    return tfzoo
+
+
+def _command(commands: Any, name: str, handler: str, *, help: str,
+             description: str | None = None) -> argparse.ArgumentParser:
+    """Adds the command `name`; `main` hands its arguments to `handler` ("module:function")."""
+    command = commands.add_parser(name, help=help, description=description)
+    command.set_defaults(handler=handler)
+    return command
+
+
+def _add_eval_parser(commands: Any) -> None:
+    evaluation = _command(commands, "eval", "tfzoo.tools.run_commands:evaluate",
+                          help="re-evaluate a saved run")
     evaluation.add_argument("run_dir", metavar="DIR", help="a run directory")
     evaluation.add_argument("--episodes", type=int, help="episodes (default: the task's)")
     evaluation.add_argument("--seed", type=int, help="seed (default: the run's)")
     evaluation.add_argument("--best", action="store_true",
                             help="evaluate the best policy seen during training")
-    evaluation.set_defaults(handler="tfzoo.tools.run_commands:evaluate")
-    _add_generate_parser(commands)
-    _add_play_parser(commands)
-    for add_parser in (_add_verify_parser, _add_plot_parser, _add_check_parser,
-                       _add_doctor_parser):
-        add_parser(commands)
-    return tfzoo
 
 
 def _add_train_parser(commands: Any) -> None:
-    train = commands.add_parser(
-        "train", help="train a task's agent in a new run directory, or resume one",
+    train = _command(
+        commands, "train", "tfzoo.tools.run_commands:train",
+        help="train a task's agent in a new run directory, or resume one",
         description="Train a task's default agent, evaluate it, and write a run directory.",
     )
     train.add_argument("task", nargs="?", metavar="ID", help="a task id from `tfzoo list`")
@@ -112,7 +122,6 @@ def _add_train_parser(commands: Any) -> None:
     )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _add_execution_arguments(train)
-    train.set_defaults(handler="tfzoo.tools.run_commands:train")
 
 
 def _add_execution_arguments(train: argparse.ArgumentParser) -> None:
@@ -142,8 +151,9 @@ def _add_execution_arguments(train: argparse.ArgumentParser) -> None:
 
 
 def _add_play_parser(commands: Any) -> None:
-    playing = commands.add_parser(
-        "play", help="watch a saved run's greedy policy: returns, and a gallery",
+    playing = _command(
+        commands, "play", "tfzoo.tools.play_commands:play",
+        help="watch a saved run's greedy policy: returns, and a gallery",
         description="Run a saved run's greedy policy and print each episode's return; "
         "with --record, also write a gallery of what it does (a GIF, an image grid or text).",
     )
@@ -157,12 +167,12 @@ def _add_play_parser(commands: Any) -> None:
     playing.add_argument("--seed", type=int, help="seed of the episodes (default: drawn)")
     playing.add_argument("--last", action="store_true",
                          help="play the last checkpoint, not the best policy seen")
-    playing.set_defaults(handler="tfzoo.tools.play_commands:play")
 
 
 def _add_generate_parser(commands: Any) -> None:
-    writing = commands.add_parser(
-        "generate", help="write text with a saved char-rnn run",
+    writing = _command(
+        commands, "generate", "tfzoo.tools.play_commands:generate",
+        help="write text with a saved char-rnn run",
         description="Continue a prompt with a saved run's character model, one block per "
         "temperature, printing characters as they are drawn.",
     )
@@ -176,12 +186,12 @@ def _add_generate_parser(commands: Any) -> None:
         help="one or more temperatures > 0 (default: the chapter's 0.2 0.5 1.0 1.2)",
     )
     writing.add_argument("--seed", type=int, help="seed of the sampling (default: drawn, printed)")
-    writing.set_defaults(handler="tfzoo.tools.play_commands:generate")
 
 
 def _add_verify_parser(commands: Any) -> None:
-    verify = commands.add_parser(
-        "verify", help="train a finished run again from its config.json and compare",
+    verify = _command(
+        commands, "verify", "tfzoo.tools.inspect_commands:verify",
+        help="train a finished run again from its config.json and compare",
         description="Re-run a finished run in a temporary directory and compare progress.csv "
         "(all but wall-clock columns) and the evaluation figures: exactly for --deterministic "
         "runs, within --tolerance otherwise. Exits 1 when the run does not reproduce.",
@@ -189,12 +199,12 @@ def _add_verify_parser(commands: Any) -> None:
     verify.add_argument("run_dir", metavar="DIR", help="a finished run directory")
     verify.add_argument("--tolerance", type=float, default=1e-4,
                         help="relative tolerance for runs that were not deterministic (1e-4)")
-    verify.set_defaults(handler="tfzoo.tools.inspect_commands:verify")
 
 
 def _add_plot_parser(commands: Any) -> None:
-    plot = commands.add_parser(
-        "plot", help="draw the learning curves of runs (seeds of a task: mean and range)",
+    plot = _command(
+        commands, "plot", "tfzoo.tools.inspect_commands:plot",
+        help="draw the learning curves of runs (seeds of a task: mean and range)",
         description="Draw return per episode, the agent's loss and the evaluations of one or "
         "more run directories on shared axes; runs of the same task and preset (seeds) are "
         "drawn as their mean with a band from their minimum to their maximum.",
@@ -202,12 +212,12 @@ def _add_plot_parser(commands: Any) -> None:
     plot.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directories")
     plot.add_argument("-o", "--output", default="curves.png",
                       help="the picture to write: .png, .svg or .pdf (default curves.png)")
-    plot.set_defaults(handler="tfzoo.tools.inspect_commands:plot")
 
 
 def _add_check_parser(commands: Any) -> None:
-    check = commands.add_parser(
-        "check", help="run each task's short learning check against its reference card",
+    check = _command(
+        commands, "check", "tfzoo.tools.inspect_commands:check",
+        help="run each task's short learning check against its reference card",
         description="Train each task briefly (its card's check: minutes on a CPU; seconds with "
         "--quick) and compare the result with the card's smoke threshold. Prints a table; "
         "exits 1 naming the tasks that fail.",
@@ -219,19 +229,18 @@ def _add_check_parser(commands: Any) -> None:
     check.add_argument("--seed", type=int, default=0, help="seed of every run (0)")
     check.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="an agent setting for every check, e.g. --set learning_rate=0")
-    check.set_defaults(handler="tfzoo.tools.inspect_commands:check")
 
 
 def _add_doctor_parser(commands: Any) -> None:
-    doctor = commands.add_parser(
-        "doctor", help="versions, devices, where datasets come from, and known traps",
+    doctor = _command(
+        commands, "doctor", "tfzoo.tools.doctor:doctor_command",
+        help="versions, devices, where datasets come from, and known traps",
         description="Print versions, devices and where each dataset would be read or downloaded "
         "from, then every known trap found here with its fix. Exits 1 if one would make tfzoo "
         "fail.",
     )
     doctor.add_argument("--data-dir", metavar="DIR", help="also look for datasets in DIR")
     doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
-    doctor.set_defaults(handler="tfzoo.tools.doctor:doctor_command")
 
 
 def _raise_keyboard_interrupt(number: int, frame: Any) -> None:
