@@ -58,6 +58,9 @@ def parse_arguments() -> argparse.Namespace:
                         help="versions: another tfzoo checkout, with its venv in DIR/.venv")
     parser.add_argument("--pairs", type=int, default=5,
                         help="versions: pairs of runs per measurement (default 5)")
+    parser.add_argument("--chunks", type=int, default=30,
+                        help="versions: warm chunks per measurement, alternating the two "
+                        "checkouts' running processes (default 30; 0 skips them)")
     parser.add_argument("--output", default=None, help="default benchmark-results/SECTION.json")
     arguments = parser.parse_args()
     chosen = SECTIONS[arguments.section]

@@ -12,7 +12,15 @@ Each pair runs a measurement (`versions_measure.py`) in a fresh process of each:
 old in even pairs, old then new in odd ones, so that a machine growing slower or faster
 during the run weighs on both alike. Pair `i` trains from seed `--seeds[i % len(seeds)]`,
 the same for both. The table gives each side's median steps per second and the median of
-the per-pair ratios new/old: above 1, the new checkout is faster.
+the per-pair ratios new/old: above 1, the new checkout is faster. It also gives the ratios
+of steps per CPU second, which the hypervisor's steal (CPU time given to other machines,
+printed too) disturbs less than wall-clock time.
+
+Fresh processes include what a user waits for (start-up, compiling), but a pair of them
+spans half a minute, over which this kind of machine's speed drifts by 10-30%. So the
+section also times warm steps (`--chunks`): one process of each checkout trains once to
+compile everything, then the two take turns training short chunks (about half a second),
+and the table gives the median of the per-chunk-pair ratios and their quartiles.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 MEASURE = HERE / "versions_measure.py"
 LABELS = {"mnist-mlp": "mnist-mlp handbook steps/s",
           "cartpole-dqn": "cartpole-dqn default env steps/s"}
+CHUNK_STEPS = {"mnist-mlp": 300, "cartpole-dqn": 1000}  # About half a second each.
 RUNS = list(LABELS)
 DEFAULT_RUNS, DEFAULT_SEEDS = RUNS, [0]
 
@@ -76,7 +85,8 @@ def measure(side: dict, measurement: str, seed: int, data_dir: str | None) -> di
         raise SystemExit(f"{side['python']} imports tfzoo from {result['tfzoo']}, not from "
                          f"{side['path']}: install that checkout in it with pip install -e.")
     return {**result, "process_seconds": process_seconds,
-            "steps_per_second": result["steps"] / result["seconds"]}
+            "steps_per_second": result["steps"] / result["seconds"],
+            "steps_per_cpu_second": result["steps"] / result["cpu_seconds"]}
 
 
 def section(arguments) -> dict:
@@ -91,27 +101,94 @@ def section(arguments) -> dict:
                 result = measure(sides[name], measurement, seed, arguments.data_dir)
                 records.append({"measurement": measurement, "pair": pair, "side": name,
                                 "position": position, "seed": seed, **result})
+                steal = result["steal_share"]
                 print(f"  pair {pair} {measurement:<13} {name}: {result['steps']} steps in "
                       f"{result['seconds']:.1f} s ({result['steps_per_second']:.0f}/s; "
-                      f"{result['process_seconds']:.1f} s with startup)", flush=True)
+                      f"{result['cpu_seconds']:.1f} CPU s; {result['process_seconds']:.1f} s "
+                      f"with startup; steal {'-' if steal is None else f'{steal:.0%}'})",
+                      flush=True)
     for name, side in sides.items():
         side["tensorflow"] = next(r["tensorflow"] for r in records if r["side"] == name)
-    return {"checkouts": sides, "records": records, "summary": summarise(records)}
+    chunks = [chunk for measurement in arguments.runs for chunk in warm_chunks(
+        sides, measurement, arguments.seeds[0], arguments.data_dir, arguments.chunks)]
+    return {"checkouts": sides, "records": records, "summary": summarise(records),
+            "chunks": chunks, "warm_summary": summarise(chunks) if chunks else []}
+
+
+def warm_chunks(sides: dict, measurement: str, seed: int, data_dir: str | None,
+                chunks: int) -> list[dict]:
+    """Warm steps, timed in `chunks` pairs of short chunks: both checkouts' processes stay
+    up, compiled, and take turns, so that the machine's speed, which drifts over seconds,
+    is nearly the same for the two chunks of a pair."""
+    if chunks <= 0:
+        return []
+    processes = {}
+    for name in ("new", "old"):  # One at a time: the warm-ups must not share the cores.
+        processes[name] = start_warm(sides[name], measurement, seed, data_dir)
+    records = []
+    try:
+        for pair in range(chunks):
+            order = ("new", "old") if pair % 2 == 0 else ("old", "new")
+            for position, name in enumerate(order):
+                process = processes[name]
+                process.stdin.write("go\n")
+                process.stdin.flush()
+                result = json.loads(read_line(process, "measurement: "))
+                records.append({"measurement": measurement, "pair": pair, "side": name,
+                                "position": position, **result,
+                                "steps_per_second": result["steps"] / result["seconds"],
+                                "steps_per_cpu_second": result["steps"] / result["cpu_seconds"]})
+        print(f"  {measurement}: {chunks} pairs of warm chunks of {CHUNK_STEPS[measurement]} "
+              f"steps", flush=True)
+    finally:
+        for process in processes.values():
+            process.stdin.close()
+            process.wait(timeout=60)
+    return records
+
+
+def start_warm(side: dict, measurement: str, seed: int, data_dir: str | None):
+    """A process of `side` that has trained `measurement` once and waits for chunks."""
+    command = [side["python"], "-I", str(MEASURE), measurement, "--seed", str(seed),
+               "--chunk-steps", str(CHUNK_STEPS[measurement])]
+    if data_dir is not None:
+        command += ["--data-dir", str(Path(data_dir).resolve())]
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    process = subprocess.Popen(command, cwd=side["path"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env=environment)
+    read_line(process, "ready: ")
+    return process
+
+
+def read_line(process, prefix: str) -> str:
+    """The rest of the next line of `process`'s output that starts with `prefix`."""
+    for line in process.stdout:
+        if line.startswith(prefix):
+            return line.removeprefix(prefix)
+    raise SystemExit(f"{' '.join(process.args)} stopped (exit {process.wait()}) before "
+                     f"printing {prefix!r}.")
 
 
 def summarise(records) -> list[dict]:
     """Per measurement: each side's median steps per second and the per-pair ratios new/old."""
     rows = []
     for measurement in dict.fromkeys(r["measurement"] for r in records):
-        speed = {(r["pair"], r["side"]): r["steps_per_second"] for r in records
-                 if r["measurement"] == measurement}
+        mine = [r for r in records if r["measurement"] == measurement]
+        speed = {(r["pair"], r["side"]): r["steps_per_second"] for r in mine}
+        cpu_speed = {(r["pair"], r["side"]): r["steps_per_cpu_second"] for r in mine}
         pairs = sorted({pair for pair, _ in speed})
         ratios = [speed[pair, "new"] / speed[pair, "old"] for pair in pairs]
+        cpu_ratios = [cpu_speed[pair, "new"] / cpu_speed[pair, "old"] for pair in pairs]
+        steals = [r["steal_share"] for r in mine if r.get("steal_share") is not None]
         rows.append({
             "run": measurement, "measurement": LABELS[measurement], "pairs": len(pairs),
             "new_median": statistics.median(speed[pair, "new"] for pair in pairs),
             "old_median": statistics.median(speed[pair, "old"] for pair in pairs),
             "ratios": ratios, "median_ratio": statistics.median(ratios),
+            "cpu_ratios": cpu_ratios, "median_cpu_ratio": statistics.median(cpu_ratios),
+            "median_steal_share": statistics.median(steals) if steals else None,
+            "max_steal_share": max(steals) if steals else None,
         })
     return rows
 
@@ -130,5 +207,23 @@ def print_table(results) -> None:
         ratios = " ".join(f"{ratio:.3f}" for ratio in row["ratios"])
         print(f"{row['measurement']:<34} {row['new_median']:>8.0f} {row['old_median']:>8.0f} "
               f"{row['median_ratio']:>8.3f}  {ratios}")
+        cpu_ratios = " ".join(f"{ratio:.3f}" for ratio in row["cpu_ratios"])
+        print(f"{'  the same per CPU second':<52} {row['median_cpu_ratio']:>8.3f}  {cpu_ratios}")
     print("(medians over the pairs; new/old is the median of the per-pair ratios, above 1 "
           "when new is faster)")
+    if results.get("warm_summary"):
+        print(f"\n{'warm steps, alternating chunks':<34} {'new':>8} {'old':>8} {'new/old':>8}  "
+              f"pairs, spread of the ratios (quartiles)")
+        for row in results["warm_summary"]:
+            low, _, high = statistics.quantiles(row["ratios"], n=4)
+            cpu_low, _, cpu_high = statistics.quantiles(row["cpu_ratios"], n=4)
+            print(f"{row['measurement']:<34} {row['new_median']:>8.0f} "
+                  f"{row['old_median']:>8.0f} {row['median_ratio']:>8.3f}  {row['pairs']}, "
+                  f"{low:.3f}-{high:.3f}")
+            print(f"{'  the same per CPU second':<52} {row['median_cpu_ratio']:>8.3f}  "
+                  f"{row['pairs']}, {cpu_low:.3f}-{cpu_high:.3f}")
+    steals = [row["max_steal_share"] for row in results["summary"]
+              if row["max_steal_share"] is not None]
+    if steals:
+        print(f"steal: the hypervisor took up to {max(steals):.0%} of this machine's CPU time "
+              f"during a measurement; wall-clock ratios are only as good as that is small.")
