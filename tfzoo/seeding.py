@@ -45,7 +45,12 @@ def capture(task: gymnasium.Env) -> dict[str, Any]:
 
 
 def restore(task: gymnasium.Env, states: dict[str, Any]) -> None:
-    """Puts back states from `capture`, also after a round trip through JSON."""
+    """Puts back states from `capture`, also after a round trip through JSON.
+
+    Raises:
+        ValueError: `states` is not of the form `capture` gives (see `check`).
+    """
+    check(states)
     random.setstate(_as_tuple(states["python"]))
     kind, keys, position, has_gauss, gauss = states["numpy"]
     np.random.set_state((kind, np.asarray(keys, np.uint32), position, has_gauss, gauss))
@@ -55,7 +60,7 @@ def restore(task: gymnasium.Env, states: dict[str, Any]) -> None:
         task.unwrapped.np_random = _generator(states["task"])
     for name in ("action_space", "observation_space"):
         if states.get(name) is not None:
-            getattr(task, name)._np_random = _generator(states[name])
+            getattr(task, name)._np_random = _generator(states[name], name)
 
 
 def to_json(value: Any) -> Any:
@@ -84,8 +89,44 @@ def _space_state(space: gymnasium.Space) -> dict[str, Any] | None:
     return None if generator is None else generator.bit_generator.state
 
 
-def _generator(state: dict[str, Any]) -> np.random.Generator:
-    generator = np.random.Generator(getattr(np.random, state["bit_generator"])())
+def check(states: Any) -> None:
+    """Raises ValueError, naming the field, unless `states` has the form `capture` gives:
+    each generator one of `BIT_GENERATORS` (never a name looked up elsewhere) and Python's
+    and NumPy's global states in their own formats. States come from files."""
+    if not isinstance(states, dict) or not {"python", "numpy", "task"} <= set(states):
+        raise ValueError("the random states are not a dict with 'python', 'numpy' and 'task'")
+    python = states["python"]
+    if not (isinstance(python, list) and len(python) == 3 and python[0] == 3
+            and isinstance(python[1], list) and len(python[1]) == 625
+            and all(isinstance(word, int) for word in python[1])
+            and (python[2] is None or isinstance(python[2], float))):
+        raise ValueError("the random state 'python' is not in the format of random.getstate()")
+    kind = states["numpy"][0] if isinstance(states["numpy"], list) and states["numpy"] else None
+    if kind != "MT19937":
+        raise ValueError(f"the random state 'numpy' is of kind {kind!r}, not 'MT19937'")
+    tasks = states["task"] if isinstance(states["task"], list) else [states["task"]]
+    for field, state in [*(("task", state) for state in tasks),
+                         ("action_space", states.get("action_space")),
+                         ("observation_space", states.get("observation_space"))]:
+        if state is not None or field == "task":
+            _bit_generator(state, field)
+
+
+# The bit generators a saved state may name; a name is only ever looked up in this dict.
+BIT_GENERATORS = {kind.__name__: kind for kind in (
+    np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox, np.random.SFC64)}
+
+
+def _bit_generator(state: Any, field: str) -> type[np.random.BitGenerator]:
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if not isinstance(name, str) or name not in BIT_GENERATORS:
+        raise ValueError(f"the random state {field!r} names the bit generator {name!r}, not "
+                         f"one of {', '.join(BIT_GENERATORS)}")
+    return BIT_GENERATORS[name]
+
+
+def _generator(state: dict[str, Any], field: str = "task") -> np.random.Generator:
+    generator = np.random.Generator(_bit_generator(state, field)())
     generator.bit_generator.state = state
     return generator
 

@@ -42,6 +42,12 @@ class _SavedLoop(tf.train.experimental.PythonState):
     def deserialize(self, string: bytes | str) -> None:
         """Fills the state and rows in place (called by `tf.train.Checkpoint` on restore)."""
         saved = json.loads(string)
+        fields = {field.name for field in dataclasses.fields(self.state)}
+        if not (isinstance(saved, dict) and isinstance(saved.get("state"), dict)
+                and set(saved["state"]) <= fields and isinstance(saved.get("rows"), list)):
+            raise ValueError("the loop state is not a dict of LoopState fields and rows")
+        if saved["state"].get("random_states") is not None:
+            seeding.check(saved["state"]["random_states"])  # Before anything is set.
         for name, value in saved["state"].items():
             setattr(self.state, name, value)
         self.rows[:] = saved["rows"]
