@@ -69,3 +69,100 @@ def test_random_states_are_checked_before_anything_is_restored(field, value, mes
     seeding.restore(task, states)  # The real states restore.
     with pytest.raises(ValueError, match=message):
         seeding.restore(task, {**states, field: value})
+
+
+def finished_run(path):
+    """A linear-regression run of 6 steps; it keeps checkpoints ckpt-5, ckpt-6 and ckpt-7."""
+    tfzoo.start_run("linear-regression", path=path, steps=6, progress=False,
+                    checkpoint_seconds=0)
+    return path
+
+
+def test_a_checkpoint_list_naming_files_outside_the_run_is_refused(tmp_path):
+    run = finished_run(tmp_path / "run")
+    (run / "summary.json").unlink()
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    for suffix in (".index", ".data-00000-of-00001"):
+        (victim / f"ckpt-1{suffix}").write_text("someone else's file")
+    listed = [str(victim / "ckpt-1"), "ckpt-5", "ckpt-6", "ckpt-7"]
+    (run / "checkpoints" / "checkpoint").write_text(
+        'model_checkpoint_path: "ckpt-7"\n'
+        + "".join(f'all_model_checkpoint_paths: "{name}"\n' for name in listed)
+        + "".join(f"all_model_checkpoint_timestamps: {2e9 + i}\n" for i in range(4))
+        + "last_preserved_timestamp: 1.0\n")
+    progress = (run / "progress.csv").read_bytes()
+
+    with pytest.raises(tfzoo.RunDirectoryError, match=r"names the checkpoint '.*victim/ckpt-1'"):
+        tfzoo.resume_run(run, progress=False)
+    with pytest.raises(tfzoo.RunDirectoryError, match="delete that list file"):
+        tfzoo.load_run(run)
+    assert sorted(path.name for path in victim.iterdir()) == [
+        "ckpt-1.data-00000-of-00001", "ckpt-1.index"]
+    assert (run / "progress.csv").read_bytes() == progress
+
+
+@pytest.mark.parametrize("damage", ["garbage list", "truncated data", "no index",
+                                    "newest removed"])
+def test_a_damaged_checkpoint_falls_back_on_the_newest_good_one(tmp_path, damage):
+    run = finished_run(tmp_path / "run")
+    (run / "summary.json").unlink()
+    original = (run / "progress.csv").read_text().splitlines()
+    checkpoints = run / "checkpoints"
+    expected = "ckpt-7"  # The newest good checkpoint after the damage.
+    if damage == "garbage list":
+        (checkpoints / "checkpoint").write_bytes(b"\x00 not a checkpoint list {{")
+    elif damage == "truncated data":
+        data = checkpoints / "ckpt-7.data-00000-of-00001"
+        data.write_bytes(data.read_bytes()[:10])
+        expected = "ckpt-6"
+    elif damage == "no index":
+        (checkpoints / "ckpt-7.index").unlink()
+        expected = "ckpt-6"
+    else:
+        for path in checkpoints.glob("ckpt-7.*"):
+            path.unlink()
+        expected = "ckpt-6"
+
+    if expected == "ckpt-7":
+        summary = tfzoo.resume_run(run, progress=False)
+    else:
+        with pytest.warns(tfzoo.RunDirectoryWarning, match=f"restored checkpoints/{expected}"):
+            summary = tfzoo.resume_run(run, progress=False)
+    assert summary["steps"] == 6  # It went on to the budget, not from scratch.
+    rows = (run / "progress.csv").read_text().splitlines()
+    assert len(rows) == 1 + 6
+    # The rows the restored checkpoint holds (6 after ckpt-7, 5 after ckpt-6) are the
+    # original ones, wall-clock seconds and all: nothing was trained again from scratch.
+    kept = 1 + (6 if expected == "ckpt-7" else 5)
+    assert rows[:kept] == original[:kept]
+    if damage in ("truncated data", "no index"):
+        assert list(checkpoints.glob("damaged-ckpt-7.*")), "the damaged files were not kept"
+
+
+def test_when_no_checkpoint_restores_the_run_stops_and_nothing_is_written(tmp_path):
+    run = finished_run(tmp_path / "run")
+    (run / "summary.json").unlink()
+    for data in (run / "checkpoints").glob("ckpt-*.data-*"):
+        data.write_bytes(b"")
+    before = {path: path.read_bytes() for path in run.rglob("*") if path.is_file()}
+    done = subprocess.run(tfzoo_command("train", "--resume", str(run), "--no-progress"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert "No checkpoint in" in done.stderr and "ckpt-7:" in done.stderr
+    assert {path: path.read_bytes() for path in run.rglob("*") if path.is_file()} == before
+
+
+def test_reading_a_run_writes_nothing_into_it(tmp_path):
+    run = finished_run(tmp_path / "run")
+    before = {path: path.stat().st_mtime_ns for path in run.rglob("*")}
+    for path in [run, *run.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        done = subprocess.run(tfzoo_command("eval", str(run)), capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+    finally:
+        for path in [run, *run.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    assert {path: path.stat().st_mtime_ns for path in run.rglob("*")} == before

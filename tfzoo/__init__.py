@@ -24,6 +24,7 @@ from tfzoo.errors import (
     ConfigError,
     RegistrationError,
     RunDirectoryError,
+    RunDirectoryWarning,
     TfzooError,
     TrainingDivergedError,
     UnknownNameError,
@@ -80,7 +81,8 @@ _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
     "Agent", "AgentSpec", "Callback", "ConfigError", "Evaluation", "History", "LoopState",
-    "ModelSpec", "Preset", "RegistrationError", "RunConfig", "RunDirectoryError", "SupervisedTask",
+    "ModelSpec", "Preset", "RegistrationError", "RunConfig", "RunDirectoryError",
+    "RunDirectoryWarning", "SupervisedTask",
     "Task", "TaskSpec", "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError",
     "Vocabulary", "__version__", "agent_registry", "evaluate", "evaluate_run",
     "evaluation_returns", "execution", "from_gym", "generate", "load_mnist", "load_run",

@@ -33,6 +33,10 @@ class RunDirectoryError(TfzooError):
     """A run directory that is missing, damaged, or not a tfzoo run."""
 
 
+class RunDirectoryWarning(UserWarning):
+    """Something in a run directory was damaged and passed over, e.g. a checkpoint skipped."""
+
+
 class TrainingDivergedError(TfzooError):
     """Training produced a non-finite loss; the message says which setting to lower."""
 

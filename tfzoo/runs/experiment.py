@@ -190,7 +190,7 @@ def load_run(
         BestCheckpoint(run_directory).restore(agent)
         return task, agent, run_directory.config
     logger = RunLogger(run_directory, agent, LoopState())
-    if not logger.restore():
+    if not logger.restore(read_only=True):  # Reading a run writes nothing into it.
         raise RunDirectoryError(
             f"The run in {str(path)!r} has no checkpoint yet (it stopped before saving one); "
             f"resume it with `tfzoo train --resume {path}`, or start it again."

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+import warnings
+from pathlib import Path
 from typing import Any
 
 import gymnasium
@@ -17,9 +19,10 @@ import tensorflow as tf
 
 from tfzoo import seeding
 from tfzoo.core import Agent
-from tfzoo.errors import RunDirectoryError
+from tfzoo.errors import RunDirectoryError, RunDirectoryWarning
 from tfzoo.files import interrupts_deferred
 from tfzoo.loop import Callback, LoopState
+from tfzoo.runs import checkpoints
 from tfzoo.runs.directory import CHECKPOINTS, TENSORBOARD, RunDirectory
 
 
@@ -75,35 +78,70 @@ class RunLogger(Callback):
         self.run_directory, self.agent, self.state = run_directory, agent, state
         self.checkpoint_seconds, self.synchronized = checkpoint_seconds, synchronized
         self.rows: list[dict[str, Any]] = []
-        checkpoint = tf.train.Checkpoint(agent=agent, loop=_SavedLoop(state, self.rows))
-        self.manager = tf.train.CheckpointManager(
-            checkpoint, str(run_directory.path / CHECKPOINTS), max_to_keep=3
-        )
+        self.checkpoint = tf.train.Checkpoint(agent=agent, loop=_SavedLoop(state, self.rows))
+        self.directory = run_directory.path / CHECKPOINTS
+        checkpoints.check_list(self.directory)  # Before the manager reads that list.
+        self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory),
+                                                  max_to_keep=3)
         self._writer = None  # Opened on the first episode, so reading a run writes nothing.
         self._last_save = time.monotonic()
         self.task: gymnasium.Env | None = None  # What the loop runs, whose random states to keep.
 
-    def restore(self) -> bool:
-        """Restores the latest checkpoint, if any, and rewrites progress.csv to match it.
+    def restore(self, *, read_only: bool = False) -> bool:
+        """Restores the newest checkpoint that restores cleanly, and rewrites progress.csv to
+        match it. Each newer one that does not is named in a `RunDirectoryWarning` and, unless
+        `read_only`, set aside as `damaged-ckpt-N.*` (never deleted).
 
         Returns:
             Whether there was a checkpoint to restore.
+
+        Raises:
+            RunDirectoryError: There are checkpoints, but none restores; nothing was written.
         """
-        latest = self.manager.latest_checkpoint
-        if latest is None:
+        found, gone = checkpoints.on_disk(self.directory), checkpoints.missing(self.directory)
+        if not found:
             return False
-        self.agent.verify_checkpoint(latest)
         self.agent.build()
-        try:
-            self.manager.checkpoint.restore(latest).assert_existing_objects_matched()
-        except (tf.errors.OpError, ValueError, AssertionError) as error:
+        skipped = []
+        for prefix, problem in found:
+            problem = problem or self._restore_from(prefix)
+            if problem is None:
+                break
+            skipped.append((prefix, problem))
+        else:
+            listed = "; ".join(f"{prefix.name}: {problem}" for prefix, problem in skipped)
             raise RunDirectoryError(
-                f"The checkpoint {latest} cannot be restored ({type(error).__name__}: "
-                f"{str(error).splitlines()[0]}). It is damaged, or from another task or agent; "
-                f"remove it to fall back on an older one in {self.manager.directory}."
-            ) from None
-        self.run_directory.write_progress(self.rows)
+                f"No checkpoint in {self.directory} can be restored ({listed}). They are "
+                f"damaged, or from another task or agent. Nothing was changed; start a new run, "
+                f"or put back a good copy of the run directory.")
+        restored = f"{self.directory.name}/{found[len(skipped)][0].name}"
+        for name in gone:
+            warnings.warn(RunDirectoryWarning(
+                f"The checkpoint {name} is listed in {self.directory / 'checkpoint'} but its "
+                f"files are gone; restored {restored} instead."), stacklevel=2)
+        for prefix, problem in skipped:
+            aside = "" if read_only else " It was renamed damaged-" + prefix.name + ".*."
+            if not read_only:
+                checkpoints.set_aside(prefix)
+            warnings.warn(RunDirectoryWarning(
+                f"Skipped the checkpoint {prefix} ({problem}); restored {restored} "
+                f"instead.{aside}"), stacklevel=2)
+        if not read_only:
+            checkpoints.rewrite_list(self.directory)  # And the manager goes on from it.
+            self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory),
+                                                      max_to_keep=3)
+            self.run_directory.write_progress(self.rows)
         return True
+
+    def _restore_from(self, prefix: Path) -> str | None:
+        """Restores the checkpoint `prefix`; None, or what stopped it, as one line."""
+        try:
+            self.agent.verify_checkpoint(str(prefix))
+            self.checkpoint.restore(str(prefix)).assert_existing_objects_matched()
+        except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError,
+                TypeError, OSError) as error:
+            return f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:300]}"
+        return None
 
     def on_run_start(self, agent: Agent, task: gymnasium.Env, state: LoopState) -> None:
         """Keeps the task: each checkpoint holds its random states (and the process's)."""

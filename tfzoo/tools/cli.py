@@ -12,14 +12,16 @@ which import no TensorFlow (the doctor must also work when TensorFlow is broken)
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from tfzoo.config import load
-from tfzoo.errors import RunInterrupted, TfzooError
+from tfzoo.errors import RunDirectoryWarning, RunInterrupted, TfzooError
 from tfzoo.text import CHAPTER_TEMPERATURES
 from tfzoo.version import __version__
 
@@ -36,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TensorFlow's start-up chatter out.
     previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    show_warning = warnings.showwarning
+    warnings.showwarning = functools.partial(_show_warning, show_warning)
     try:
         return load(arguments.handler)(arguments)
     except (TfzooError, OSError) as error:  # OSError: a file the command could not use.
@@ -53,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
+        warnings.showwarning = show_warning
 
 
 def parser() -> argparse.ArgumentParser:
@@ -241,6 +246,15 @@ def _add_doctor_parser(commands: Any) -> None:
     )
     doctor.add_argument("--data-dir", metavar="DIR", help="also look for datasets in DIR")
     doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
+
+
+def _show_warning(show_others: Any, message: Warning | str, category: type[Warning],
+                  *arguments: Any, **keywords: Any) -> None:
+    """Prints tfzoo's own warnings as one line each, and others as Python would."""
+    if issubclass(category, RunDirectoryWarning):
+        print(f"tfzoo: warning: {message}", file=sys.stderr)
+    else:
+        show_others(message, category, *arguments, **keywords)
 
 
 def _raise_keyboard_interrupt(number: int, frame: Any) -> None:
