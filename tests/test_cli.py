@@ -297,7 +297,7 @@ def test_a_damaged_checkpoint_or_budget_is_a_one_paragraph_error(tmp_path, capsy
     config_path.write_text(json.dumps(config))
     for index in (run_dir / "checkpoints").glob("*.index"):
         index.write_bytes(b"garbage")
-    assert "cannot be restored" in run_cli_error(capsys, "eval", str(run_dir))
+    assert "No checkpoint in" in run_cli_error(capsys, "eval", str(run_dir))
 
 
 def test_files_written_atomically_get_the_usual_permissions(tmp_path):
