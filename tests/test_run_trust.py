@@ -3,6 +3,7 @@ it, and a damaged checkpoint falls back on an older one or stops with an error."
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -159,10 +160,21 @@ def test_reading_a_run_writes_nothing_into_it(tmp_path):
     for path in [run, *run.rglob("*")]:
         path.chmod(0o555 if path.is_dir() else 0o444)
     try:
-        done = subprocess.run(tfzoo_command("eval", str(run)), capture_output=True, text=True,
-                              timeout=300)
-        assert done.returncode == 0, done.stderr
+        for command in (["eval", str(run)], ["play", str(run)]):
+            done = subprocess.run(tfzoo_command(*command), capture_output=True, text=True,
+                                  timeout=300)
+            assert done.returncode == 0, done.stderr
     finally:
         for path in [run, *run.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
     assert {path: path.stat().st_mtime_ns for path in run.rglob("*")} == before
+
+
+@pytest.mark.parametrize("name", ["../checkpoints/ckpt-7", "/etc/passwd", ["ckpt-1-2"], None])
+def test_best_json_names_only_a_checkpoint_in_best(tmp_path, name):
+    run = finished_run(tmp_path / "run")
+    (run / "best").mkdir()
+    (run / "best" / "best.json").write_text(json.dumps(
+        {"eval_return": 1.0, "steps": 6, "checkpoint": name}))
+    with pytest.raises(tfzoo.RunDirectoryError, match="not a ckpt-STEPS-TIME file"):
+        tfzoo.load_run(run, best=True)

@@ -6,6 +6,7 @@ Written by `tfzoo.runs.experiment` when `PeriodicEvaluation` finds a new best; r
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from typing import Any
@@ -15,6 +16,8 @@ from tfzoo.errors import RunDirectoryError
 from tfzoo.files import interrupts_deferred
 from tfzoo.loop import LoopState
 from tfzoo.runs.directory import BEST, RunDirectory, read_json, write_json
+
+BEST_NAME = re.compile(r"ckpt-\d+-\d+")  # Only ever a file name in best/, never a path.
 
 
 class BestCheckpoint:
@@ -55,5 +58,11 @@ class BestCheckpoint:
                 f"not evaluate during training, or no evaluation has run yet. Use its last "
                 f"checkpoint instead."
             )
-        agent.restore(self.directory / best["checkpoint"])
+        name = best.get("checkpoint") if isinstance(best, dict) else None
+        if not isinstance(name, str) or not BEST_NAME.fullmatch(name):
+            raise RunDirectoryError(
+                f"{self.pointer} names the checkpoint {name!r}, not a ckpt-STEPS-TIME file in "
+                f"{self.directory}. It is damaged or was edited; evaluate the run's last "
+                f"checkpoint instead (without --best).")
+        agent.restore(self.directory / name)
         return best
