@@ -4,6 +4,8 @@ it, and a damaged checkpoint falls back on an older one or stops with an error."
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -11,6 +13,7 @@ import pytest
 
 import tfzoo
 from tfzoo import seeding
+from tfzoo.runs.directory import RunDirectory
 
 # A pytest.ini and a plugin that a crafted run directory could carry: the plugin leaves a
 # marker and ends the process, if anything ever runs pytest from the run directory.
@@ -178,3 +181,21 @@ def test_best_json_names_only_a_checkpoint_in_best(tmp_path, name):
         {"eval_return": 1.0, "steps": 6, "checkpoint": name}))
     with pytest.raises(tfzoo.RunDirectoryError, match="not a ckpt-STEPS-TIME file"):
         tfzoo.load_run(run, best=True)
+
+
+def test_a_run_being_trained_refuses_a_second_trainer_until_its_holder_is_gone(tmp_path):
+    run = finished_run(tmp_path / "run")
+    (run / "summary.json").unlink()
+    with RunDirectory.open(run).training_lock():
+        done = subprocess.run(tfzoo_command("train", "--resume", str(run), "--no-progress"),
+                              capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert f"is being trained by process {os.getpid()} on" in done.stderr
+
+    # A holder killed without a chance to clean up leaves no stale lock behind.
+    holder = subprocess.run([sys.executable, "-c", (
+        "import os, signal\nfrom tfzoo.runs.directory import RunDirectory\n"
+        f"with RunDirectory.open({str(run)!r}).training_lock():\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n")], capture_output=True, timeout=300)
+    assert holder.returncode == -signal.SIGKILL
+    assert tfzoo.resume_run(run, progress=False)["steps"] == 6

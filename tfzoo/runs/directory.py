@@ -11,11 +11,14 @@ module does files; what writes checkpoints is `tfzoo.runs.logger`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import platform
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +33,14 @@ from tfzoo.files import atomic_path
 from tfzoo.loop import check_budget
 from tfzoo.version import __version__
 
+try:
+    import fcntl  # POSIX advisory locks; Windows has none, and trains unlocked.
+except ImportError:
+    fcntl = None
+
 CONFIG, PROGRESS, SUMMARY = "config.json", "progress.csv", "summary.json"
 CHECKPOINTS, TENSORBOARD, BEST = "checkpoints", "tensorboard", "best"
+LOCK = ".lock"  # Held by the process training the run; it names that process.
 FORMAT_VERSION = 2
 """config.json's format. 2 (tfzoo 0.2): the character agent is "char-model" and its models
 "rnn-fast" and "char-lstm"; format 1 (tfzoo 0.1) named them "char-rnn", "chapter" and "lstm"."""
@@ -122,6 +131,33 @@ class RunDirectory:
                 f"start a new run."
             )
         return cls(path, config)
+
+    @contextlib.contextmanager
+    def training_lock(self) -> Iterator[None]:
+        """Holds the run's lock while a process trains it; a second one is refused, naming
+        the holder. The lock is the kernel's (`flock`): it goes with its process, even a
+        killed one, so a stale lock never blocks a resume."""
+        if fcntl is None:
+            yield
+            return
+        with open(self.path / LOCK, "a+") as file:
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                file.seek(0)
+                holder = file.read(200).strip() or "another process"
+                raise RunDirectoryError(
+                    f"The run in {str(self.path)!r} is being trained by {holder}. Two "
+                    f"processes training one run would write over each other's checkpoints: "
+                    f"wait for that one to finish, or stop it and resume again.") from None
+            file.seek(0)
+            file.truncate()
+            file.write(f"process {os.getpid()} on {socket.gethostname()}\n")
+            file.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(file, fcntl.LOCK_UN)
 
     def write_progress(self, rows: list[dict[str, Any]]) -> None:
         """Replaces progress.csv with `rows`; columns are the base ones, then every metric."""

@@ -72,9 +72,10 @@ def start_run(
     state = LoopState()
     logger = RunLogger(run_directory, agent, state, config.checkpoint_seconds,
                        synchronized=is_multi_worker(agent.strategy))
-    return train_and_summarize(
-        run_directory, training_task, eval_task, agent, state, logger, progress, callbacks
-    )
+    with run_directory.training_lock():
+        return train_and_summarize(
+            run_directory, training_task, eval_task, agent, state, logger, progress, callbacks
+        )
 
 
 def _run_config(config: RunConfig | str, settings: Mapping[str, Any]) -> RunConfig:
@@ -165,10 +166,12 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
         run_directory, agent, state, run_directory.config.get("checkpoint_seconds", 60.0),
         synchronized=is_multi_worker(agent.strategy),
     )
-    logger.restore()
-    check_workers_agree(agent.strategy, "steps", state.steps)  # They go on from one step.
-    eval_task = rebuild_evaluation_task(run_directory.config)
-    return train_and_summarize(run_directory, task, eval_task, agent, state, logger, progress)
+    with run_directory.training_lock():  # Before anything is restored or rewritten.
+        logger.restore()
+        check_workers_agree(agent.strategy, "steps", state.steps)  # They go on from one step.
+        eval_task = rebuild_evaluation_task(run_directory.config)
+        return train_and_summarize(run_directory, task, eval_task, agent, state, logger,
+                                   progress)
 
 
 def load_run(
