@@ -139,8 +139,8 @@ class DQNConfig:
     """What `exploration_duration` counts: environment steps, or episodes (the chapter's)."""
     bootstrap_truncated: bool = True
     """Bootstrap past a time limit; False ends there, as the chapter's old gym API had to."""
-    save_replay: bool = False
-    """Also put the replay buffer in checkpoints, so a resumed run continues exactly."""
+    save_replay: bool = True
+    """Put the replay buffer in checkpoints (compressed), so a resumed run goes on exactly."""
 
     def __post_init__(self) -> None:  # A ConfigError names the first setting out of range.
         check_types(self)  # e.g. loss="mae" or double_dqn="yes"

@@ -309,9 +309,10 @@ def test_a_batch_of_observations_gets_one_greedy_action_each():
 
 def test_a_resumed_agent_without_its_replay_refills_it_before_learning(tmp_path):
     task = Chain()
-    first = tfzoo.make_agent("dqn", task, **CHAIN_SETTINGS)  # learning_starts=50
+    # learning_starts=50, and checkpoints without the replay buffer.
+    first = tfzoo.make_agent("dqn", task, save_replay=False, **CHAIN_SETTINGS)
     tfzoo.train(first, task, steps=200, seed=0, progress=False)
-    second = tfzoo.make_agent("dqn", task, **CHAIN_SETTINGS)
+    second = tfzoo.make_agent("dqn", task, save_replay=False, **CHAIN_SETTINGS)
     second.restore(first.save(tmp_path / "dqn"))
     assert second.progress.steps == 200 and len(second.replay_buffer) == 0
     history = tfzoo.train(second, task, steps=60, progress=False)
@@ -399,7 +400,7 @@ def test_the_target_network_is_synced_every_target_update_interval_gradient_step
 
 
 @pytest.mark.parametrize("settings, replay", [
-    ({}, False), ({"target_update_interval": 0, "save_replay": True}, True),
+    ({"save_replay": False}, False), ({"target_update_interval": 0}, True),
 ])
 def test_checkpoints_keep_the_layout_of_runs_written_before(tmp_path, settings, replay):
     agent = tfzoo.make_agent("dqn", Chain(), hidden_sizes=(8, 8), **settings)

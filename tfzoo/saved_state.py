@@ -49,7 +49,7 @@ class SavedAttributes(tf.train.experimental.PythonState):
 
 
 class SavedArrays(tf.train.experimental.PythonState):
-    """NumPy arrays a checkpoint keeps, as `.npz` bytes, from and to their owner.
+    """NumPy arrays a checkpoint keeps, as compressed `.npz` bytes, from and to their owner.
 
     Args:
         save: Returns the arrays (and numbers) to save, by name.
@@ -64,7 +64,7 @@ class SavedArrays(tf.train.experimental.PythonState):
     def serialize(self) -> bytes:
         """The arrays as `.npz` bytes (called by `tf.train.Checkpoint` when saving)."""
         file = io.BytesIO()
-        np.savez(file, **self.save())
+        np.savez_compressed(file, **self.save())
         return file.getvalue()
 
     def deserialize(self, string: bytes) -> None:
