@@ -82,10 +82,11 @@ class CharRNNAgent(SupervisedAgent):
         vocabulary: Vocabulary,
         jit_predictions: bool = False,
         strategy: str | tf.distribute.Strategy | None = None,
+        divergence_factor: float | None = 1e4,
     ) -> None:
         super().__init__(model, optimizer, loss, observation_space=observation_space,
                          action_space=action_space, jit_predictions=jit_predictions,
-                         strategy=strategy)
+                         strategy=strategy, divergence_factor=divergence_factor)
         self.vocabulary = vocabulary
         self.vocabulary_characters = tf.Variable(vocabulary.characters, trainable=False)
         targets = tf.TensorSpec((None, *action_space.shape[1:]), tf.int64)
@@ -206,7 +207,7 @@ def build(task: gymnasium.Env, config: CharRNNConfig) -> CharRNNAgent:
         make_optimizer(config), make_loss(config.loss, classify=True),
         observation_space=task.observation_space, action_space=task.action_space,
         vocabulary=vocabulary, jit_predictions=config.jit_predictions,
-        strategy=config.strategy,
+        strategy=config.strategy, divergence_factor=config.divergence_factor,
     )
 
 

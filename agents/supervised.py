@@ -8,7 +8,6 @@ its config; the task side is `tfzoo.supervised.SupervisedTask`.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,7 +21,8 @@ from tfzoo.agents.optimizers import make_loss, make_optimizer
 from tfzoo.compiled import Compiled
 from tfzoo.core import Agent, Transition
 from tfzoo.distribute import make_strategy
-from tfzoo.errors import ConfigError, TrainingDivergedError
+from tfzoo.divergence import LossWatch
+from tfzoo.errors import ConfigError
 from tfzoo.models import make_model, model_spec
 
 
@@ -60,6 +60,10 @@ class SupervisedConfig:
     jit_predictions: bool = False
     """Compile the forward pass that predicts the next batch with XLA: faster for models of
     many small operations (the chapter's unrolled RNN), after a compile of a second or two."""
+
+    divergence_factor: float | None = 1e4
+    """Stop with `TrainingDivergedError` when the averaged loss grows to this many times the
+    lowest it reached (see `tfzoo.divergence.LossWatch`); None stops only at NaN or infinity."""
 
     strategy: str | tf.distribute.Strategy = "default"
     """Where training runs: "default" (one device), "mirrored" (every GPU, or every logical
@@ -114,8 +118,10 @@ class SupervisedAgent(Agent):
         action_space: gymnasium.Space,
         jit_predictions: bool = False,
         strategy: str | tf.distribute.Strategy | None = None,
+        divergence_factor: float | None = 1e4,
     ) -> None:
         super().__init__()
+        self.divergence = LossWatch(divergence_factor)
         self.strategy = make_strategy(strategy)
         self._distributed = (tf.distribute.has_strategy()
                              or self.strategy is not tf.distribute.get_strategy())
@@ -161,13 +167,10 @@ class SupervisedAgent(Agent):
         loss, predictions = self._train_step_and_predict(inputs, targets, next_inputs)
         self._lookahead.keep(next_inputs, predictions)
         loss = float(loss)
-        if not math.isfinite(loss):
-            raise TrainingDivergedError(
-                f"Training diverged: the loss became {loss} at optimizer step "
-                f"{int(self.optimizer.iterations)}. Lower the learning rate (now "
-                f"{float(self.optimizer.learning_rate):g}), e.g. --set learning_rate=..., or "
-                f"use a smaller momentum."
-            )
+        self.divergence.check(
+            loss, f"at optimizer step {int(self.optimizer.iterations)}",
+            f"Lower the learning rate (now {float(self.optimizer.learning_rate):g}), e.g. "
+            f"--set learning_rate=..., or use a smaller momentum.")
         return {"loss": loss}
 
     def restore(self, path) -> None:
@@ -306,4 +309,5 @@ def build(task: gymnasium.Env, config: SupervisedConfig) -> SupervisedAgent:
         model, make_optimizer(config), make_loss(config.loss, classify),
         observation_space=task.observation_space, action_space=task.action_space,
         jit_predictions=config.jit_predictions, strategy=config.strategy,
+        divergence_factor=config.divergence_factor,
     )
