@@ -8,7 +8,14 @@ from typing import Any
 
 import keras
 
-from tfzoo.errors import ConfigError
+from tfzoo.errors import ConfigError, unknown
+
+# The optimizers a config may name; a name is only ever looked up here.
+OPTIMIZERS = {kind.__name__.lower(): kind for kind in (
+    keras.optimizers.SGD, keras.optimizers.Adam, keras.optimizers.AdamW, keras.optimizers.RMSprop,
+    keras.optimizers.Adagrad, keras.optimizers.Adadelta, keras.optimizers.Adamax,
+    keras.optimizers.Nadam, keras.optimizers.Ftrl, keras.optimizers.Lion,
+    keras.optimizers.Adafactor)}
 
 
 def make_optimizer(config: Any) -> keras.optimizers.Optimizer:
@@ -25,13 +32,9 @@ def make_optimizer(config: Any) -> keras.optimizers.Optimizer:
         learning_rate = keras.optimizers.schedules.CosineDecay(
             config.learning_rate, config.decay_steps
         )
-    try:
-        optimizer_class = type(keras.optimizers.get(config.optimizer))
-    except ValueError:
-        raise ConfigError(
-            f"optimizer={config.optimizer!r} is not a Keras optimizer. Use a name such as "
-            "'sgd', 'adam', 'adamw' or 'rmsprop'."
-        ) from None
+    optimizer_class = OPTIMIZERS.get(str(config.optimizer).lower())
+    if optimizer_class is None:
+        raise unknown("optimizer", config.optimizer, OPTIMIZERS, "Pass one of those names.")
     if optimizer_class is keras.optimizers.SGD:
         return optimizer_class(
             learning_rate=learning_rate, momentum=config.momentum, nesterov=config.nesterov
@@ -51,9 +54,12 @@ def make_loss(name: str, classify: bool) -> Any:
     if name == "sparse_categorical_crossentropy":
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     try:
-        return keras.losses.get(name)
-    except ValueError:
+        loss = keras.losses.get(name)
+    except (ValueError, KeyError, TypeError):
+        loss = None
+    if not callable(loss) or isinstance(loss, type):
         raise ConfigError(
             f"loss={name!r} is not a Keras loss. Use 'auto', 'mean_squared_error', "
             "'mean_absolute_error', 'huber' or 'sparse_categorical_crossentropy'."
-        ) from None
+        )
+    return loss

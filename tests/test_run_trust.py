@@ -3,6 +3,7 @@ it, and a damaged checkpoint falls back on an older one or stops with an error."
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -199,3 +200,30 @@ def test_a_run_being_trained_refuses_a_second_trainer_until_its_holder_is_gone(t
         "    os.kill(os.getpid(), signal.SIGKILL)\n")], capture_output=True, timeout=300)
     assert holder.returncode == -signal.SIGKILL
     assert tfzoo.resume_run(run, progress=False)["steps"] == 6
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["cartpole-dqn", "--set", "render_mode=human"], "render_mode='human' cannot be drawn here"),
+    (["linear-regression", "--set", "optimizer=function"], "Unknown optimizer 'function'"),
+    (["linear-regression", "--set", "loss=function"], "loss='function' is not a Keras loss"),
+    (["linear-regression", "--checkpoint-seconds", "nan"], "checkpoint_seconds=nan must be"),
+    (["linear-regression", "--checkpoint-seconds", "-1"], "checkpoint_seconds=-1.0 must be"),
+])
+def test_bad_inputs_are_one_paragraph_errors_before_anything_is_written(
+        tmp_path, arguments, message):
+    if "render_mode=human" in arguments:
+        pytest.importorskip("gymnasium.envs.classic_control")
+        if importlib.util.find_spec("pygame") is not None:
+            pytest.skip("pygame is installed here, so CartPole can be drawn")
+    run = tmp_path / "run"
+    done = subprocess.run(tfzoo_command("train", *arguments, "--steps", "10", "--logdir",
+                                        str(run), "--no-progress"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert message in done.stderr
+    assert not run.exists()
+
+
+def test_a_batch_larger_than_the_split_is_announced():
+    with pytest.warns(tfzoo.TfzooWarning, match="batch_size=100000 is more than the 1200"):
+        tfzoo.make("mnist-mlp", batch_size=100_000)

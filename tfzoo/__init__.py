@@ -26,6 +26,7 @@ from tfzoo.errors import (
     RunDirectoryError,
     RunDirectoryWarning,
     TfzooError,
+    TfzooWarning,
     TrainingDivergedError,
     UnknownNameError,
 )
@@ -83,7 +84,8 @@ __all__ = [
     "Agent", "AgentSpec", "Callback", "ConfigError", "Evaluation", "History", "LoopState",
     "ModelSpec", "Preset", "RegistrationError", "RunConfig", "RunDirectoryError",
     "RunDirectoryWarning", "SupervisedTask",
-    "Task", "TaskSpec", "TfzooError", "TrainingDivergedError", "Transition", "UnknownNameError",
+    "Task", "TaskSpec", "TfzooError", "TfzooWarning", "TrainingDivergedError", "Transition",
+    "UnknownNameError",
     "Vocabulary", "__version__", "agent_registry", "evaluate", "evaluate_run",
     "evaluation_returns", "execution", "from_gym", "generate", "load_mnist", "load_run",
     "load_text", "make", "make_agent", "make_model", "make_vec", "model_registry",

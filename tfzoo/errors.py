@@ -33,7 +33,12 @@ class RunDirectoryError(TfzooError):
     """A run directory that is missing, damaged, or not a tfzoo run."""
 
 
-class RunDirectoryWarning(UserWarning):
+class TfzooWarning(UserWarning):
+    """Something tfzoo did differently from what was asked, and says so (the command prints
+    these as one line each)."""
+
+
+class RunDirectoryWarning(TfzooWarning):
     """Something in a run directory was damaged and passed over, e.g. a checkpoint skipped."""
 
 

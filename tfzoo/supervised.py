@@ -9,6 +9,7 @@ it lives in `tfzoo.agents.supervised`; this module is only the task.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ import gymnasium
 import numpy as np
 
 from tfzoo.core import Task
-from tfzoo.errors import ConfigError, unknown
+from tfzoo.errors import ConfigError, TfzooWarning, unknown
 from tfzoo.validate import whole_number
 
 
@@ -59,6 +60,10 @@ class SupervisedTask(Task):
         _check_arrays(inputs, targets, split, num_classes)
         size = len(inputs)
         whole_number("batch_size", batch_size, optional=True)  # None: the whole split at once.
+        if batch_size is not None and batch_size > size:
+            warnings.warn(TfzooWarning(
+                f"batch_size={batch_size} is more than the {size} samples of the {split!r} "
+                f"split, so each batch is the whole split ({size})."), stacklevel=2)
         batch_size = size if batch_size is None else min(batch_size, size)
         self.split, self.batch_size, self.shuffle, self.num_classes = (
             split, batch_size, shuffle, num_classes

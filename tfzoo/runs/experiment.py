@@ -60,6 +60,7 @@ def start_run(
         tf.config.experimental.enable_op_determinism()
     seed_everything(config.seed)
     task = make(config.task, preset=config.preset, **config.task_overrides)
+    _check_rendering(task)
     agent_spec, agent_settings = _agent_config(config)
     agent = load(agent_spec.entry_point)(task, agent_settings)
     _check_stops_together(config, agent)
@@ -218,6 +219,19 @@ def evaluate_run(
     )
 
 
+def _check_rendering(task: gymnasium.Env) -> None:
+    """Draws a frame if `task` has a render mode, so that one it cannot draw in (a missing
+    extra such as pygame) fails before anything is written."""
+    if task.render_mode is None:
+        return
+    try:
+        task.reset()
+        task.render()
+    except (gymnasium.error.DependencyNotInstalled, ImportError) as error:
+        raise ConfigError(f"render_mode={task.render_mode!r} cannot be drawn here: {error}. "
+                          f"Install what it names, or leave render_mode unset.") from None
+
+
 def _rebuild(run_directory: RunDirectory, training: bool = False) -> tuple[gymnasium.Env, Agent]:
     """The run's task and agent, built as config.json says (not restored).
 
@@ -241,6 +255,7 @@ def _rebuild(run_directory: RunDirectory, training: bool = False) -> tuple[gymna
         ) from None
     agent = load(agent_spec.entry_point)(task, agent_settings)
     if training:
+        _check_rendering(task)
         task = _training_task(config, agent) or task
     return task, agent
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tfzoo.config import load
-from tfzoo.errors import RunDirectoryWarning, RunInterrupted, TfzooError
+from tfzoo.errors import RunInterrupted, TfzooError, TfzooWarning
 from tfzoo.text import CHAPTER_TEMPERATURES
 from tfzoo.version import __version__
 
@@ -251,7 +251,7 @@ def _add_doctor_parser(commands: Any) -> None:
 def _show_warning(show_others: Any, message: Warning | str, category: type[Warning],
                   *arguments: Any, **keywords: Any) -> None:
     """Prints tfzoo's own warnings as one line each, and others as Python would."""
-    if issubclass(category, RunDirectoryWarning):
+    if issubclass(category, TfzooWarning):
         print(f"tfzoo: warning: {message}", file=sys.stderr)
     else:
         show_others(message, category, *arguments, **keywords)
