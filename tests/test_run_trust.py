@@ -227,3 +227,15 @@ def test_bad_inputs_are_one_paragraph_errors_before_anything_is_written(
 def test_a_batch_larger_than_the_split_is_announced():
     with pytest.warns(tfzoo.TfzooWarning, match="batch_size=100000 is more than the 1200"):
         tfzoo.make("mnist-mlp", batch_size=100_000)
+
+
+def test_a_resume_removes_what_interrupted_writes_left(tmp_path):
+    run = finished_run(tmp_path / "run")
+    (run / "summary.json").unlink()
+    leftovers = [run / ".progress.csv.x1y2.tmp", run / "checkpoints" / "ckpt-8_temp"]
+    leftovers[0].write_text("half a file")
+    leftovers[1].mkdir()
+    (leftovers[1] / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"half")
+    tfzoo.resume_run(run, progress=False)
+    assert not any(path.exists() for path in leftovers)
+    assert (run / "checkpoints" / "ckpt-7.index").exists() and (run / "config.json").exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import tensorflow as tf
@@ -22,6 +23,7 @@ from tfzoo.files import atomic_path
 LIST_FILE = "checkpoint"
 NAME = re.compile(r"ckpt-(\d+)")
 DAMAGED_PREFIX = "damaged-"
+BEST_DIRECTORY = "best"
 
 
 def check_list(directory: Path) -> None:
@@ -94,3 +96,14 @@ def rewrite_list(directory: Path) -> None:
              *(f'all_model_checkpoint_paths: "{name}"' for name in names)]
     with atomic_path(directory / LIST_FILE) as temporary:
         Path(temporary).write_text("\n".join(lines) + "\n")
+
+
+def remove_leftovers(run: Path) -> list[Path]:
+    """Removes what interrupted writes left in the run directory `run`: TensorFlow's
+    `ckpt-N_temp/` directories and tfzoo's `.NAME.*.tmp` files. Only while the run's
+    training lock is held, so no other process is writing them."""
+    leftovers = [*run.glob(".*.tmp"), *run.glob(f"{BEST_DIRECTORY}/.*.tmp"),
+                 *run.glob("checkpoints/ckpt-*_temp*"), *run.glob(f"{BEST_DIRECTORY}/*_temp*")]
+    for path in leftovers:
+        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    return leftovers

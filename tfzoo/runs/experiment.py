@@ -24,6 +24,7 @@ from tfzoo.errors import ConfigError, RunDirectoryError, TfzooError
 from tfzoo.loop import Callback, LoopState, evaluate
 from tfzoo.registration import AgentSpec, agent_config, make, spec
 from tfzoo.runs.best import BestCheckpoint
+from tfzoo.runs.checkpoints import remove_leftovers
 from tfzoo.runs.directory import RunDirectory
 from tfzoo.runs.logger import RunLogger
 from tfzoo.runs.run_config import RunConfig
@@ -168,6 +169,7 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
         synchronized=is_multi_worker(agent.strategy),
     )
     with run_directory.training_lock():  # Before anything is restored or rewritten.
+        remove_leftovers(run_directory.path)  # Of writes a kill interrupted.
         logger.restore()
         check_workers_agree(agent.strategy, "steps", state.steps)  # They go on from one step.
         eval_task = rebuild_evaluation_task(run_directory.config)
