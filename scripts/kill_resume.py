@@ -95,6 +95,8 @@ def train_with_kills(name: str, run: Path, data_dir: str | None, kills: int,
                 process.wait()
                 events.append({"after_seconds": round(moment, 2),
                                "checkpoints": checkpoint_numbers(run)})
+                if (run / "summary.json").exists():  # Killed after it finished.
+                    return events
                 if (run / "config.json").exists():
                     command = tfzoo("train", "--resume", str(run), "--no-progress")
                 else:  # Killed before the run directory was made: start it again.
