@@ -164,7 +164,7 @@ def test_reading_a_run_writes_nothing_into_it(tmp_path):
     for path in [run, *run.rglob("*")]:
         path.chmod(0o555 if path.is_dir() else 0o444)
     try:
-        for command in (["eval", str(run)], ["play", str(run)]):
+        for command in (["eval", str(run)], ["play", str(run)], ["verify", str(run)]):
             done = subprocess.run(tfzoo_command(*command), capture_output=True, text=True,
                                   timeout=300)
             assert done.returncode == 0, done.stderr
