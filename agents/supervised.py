@@ -22,7 +22,7 @@ from tfzoo.compiled import Compiled
 from tfzoo.core import Agent, Transition
 from tfzoo.distribute import make_strategy
 from tfzoo.divergence import LossWatch
-from tfzoo.errors import ConfigError
+from tfzoo.errors import ConfigError, TrainingDivergedError
 from tfzoo.models import make_model, model_spec
 
 
@@ -167,10 +167,12 @@ class SupervisedAgent(Agent):
         loss, predictions = self._train_step_and_predict(inputs, targets, next_inputs)
         self._lookahead.keep(next_inputs, predictions)
         loss = float(loss)
-        self.divergence.check(
-            loss, f"at optimizer step {int(self.optimizer.iterations)}",
-            f"Lower the learning rate (now {float(self.optimizer.learning_rate):g}), e.g. "
-            f"--set learning_rate=..., or use a smaller momentum.")
+        if (problem := self.divergence.check(loss)) is not None:
+            raise TrainingDivergedError(
+                f"Training diverged: the loss {problem} at optimizer step "
+                f"{int(self.optimizer.iterations.numpy())}. Lower the learning rate (now "
+                f"{float(self.optimizer.learning_rate):g}), e.g. --set learning_rate=..., or "
+                f"use a smaller momentum.")
         return {"loss": loss}
 
     def restore(self, path) -> None:

@@ -11,25 +11,21 @@ import tfzoo
 from tfzoo.divergence import LossWatch
 
 
-def test_a_loss_that_explodes_or_is_not_finite_stops_training():
+def test_a_loss_that_explodes_or_is_not_finite_is_named():
     for bad in (math.nan, math.inf):
-        with pytest.raises(tfzoo.TrainingDivergedError, match=f"became {bad} at step 3"):
-            LossWatch().check(bad, "at step 3", "Lower it.")
+        assert LossWatch().check(bad) == f"became {bad}"
     watch = LossWatch(factor=1e4)
-    for loss in (2.3, 1.0, 0.5):
-        watch.check(loss, "", "")
-    with pytest.raises(tfzoo.TrainingDivergedError, match="over 10000 times the lowest"):
-        for loss in (1e6, 1e8, 1e10):
-            watch.check(loss, "", "Lower it.")
+    assert [watch.check(loss) for loss in (2.3, 1.0, 0.5)] == [None] * 3
+    problems = [watch.check(loss) for loss in (1e6, 1e8, 1e10)]
+    assert "over 10000 times the lowest it reached (2" in problems[0]
 
 
 def test_a_loss_near_zero_may_wobble_and_none_watches_only_for_nan():
     watch = LossWatch(factor=1e4)
     for loss in [1.0] + [1e-9] * 50 + [0.5] * 50:  # Far above its lowest, not above its first.
-        watch.check(loss, "", "")
+        assert watch.check(loss) is None
     unwatched = LossWatch(factor=None)
-    for loss in (1.0, 1e30):
-        unwatched.check(loss, "", "")
+    assert unwatched.check(1.0) is None and unwatched.check(1e30) is None
 
 
 @pytest.mark.parametrize("task_id, preset", [

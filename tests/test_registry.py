@@ -134,7 +134,7 @@ def test_pprint_registry_lists_tasks_agents_and_presets():
          r"Unknown model 'linear-layr'\. Did you mean 'linear-layer'"),
         (lambda: tfzoo.make_agent("linear-regression", tfzoo.make("linear-regression"),
                                   optimizer="adamm"),
-         r"optimizer='adamm' is not a Keras optimizer"),
+         r"Unknown optimizer 'adamm'. Did you mean 'adam'"),
         (lambda: tfzoo.register("linear-regression", "x:Y", agent="supervised"),
          r"Task 'linear-regression' is already registered.*registry\.pop"),
         (lambda: tfzoo.register_agent("supervised", "x:y", config="x:Z"),

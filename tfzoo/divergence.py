@@ -1,12 +1,10 @@
 """Telling from its loss that training diverged: a loss that is not finite, or one that grew
-far above the lowest it reached. It raises `TrainingDivergedError`; it fixes nothing.
+far above the lowest it reached. It says so; the agent raises `TrainingDivergedError`.
 """
 
 from __future__ import annotations
 
 import math
-
-from tfzoo.errors import TrainingDivergedError
 
 
 class LossWatch:
@@ -30,24 +28,19 @@ class LossWatch:
         self.average: float | None = None
         self.first = self.lowest = math.inf
 
-    def check(self, loss: float, where: str, fix: str) -> None:
-        """Raises `TrainingDivergedError` if `loss` shows that training diverged.
-
-        Args:
-            loss: This step's loss.
-            where: When it happened, e.g. "at optimizer step 120".
-            fix: The settings to change, as a sentence.
-        """
+    def check(self, loss: float) -> str | None:
+        """What shows that training diverged at this step's `loss`, as words to follow "the
+        loss" in an error (the caller raises `TrainingDivergedError` with its own fix), or
+        None. It costs a few float operations: nothing is read from TensorFlow."""
         if not math.isfinite(loss):
-            raise TrainingDivergedError(f"Training diverged: the loss became {loss} {where}. "
-                                        f"{fix}")
+            return f"became {loss}"
         self.average = loss if self.average is None else (
             self.smoothing * self.average + (1.0 - self.smoothing) * loss)
         self.first = self.average if self.first == math.inf else self.first
         self.lowest = min(self.lowest, self.average)
         if self.factor is not None and self.average > max(self.factor * self.lowest, self.first):
-            raise TrainingDivergedError(
-                f"Training diverged: the loss, averaged over the last steps, grew to "
-                f"{self.average:.3g} {where}, over {self.factor:g} times the lowest it reached "
-                f"({self.lowest:.3g}). {fix} (divergence_factor={self.factor:g} sets how much "
-                f"growth counts as diverging; None checks only for NaN and infinity.)")
+            return (f"averaged over the last steps grew to {self.average:.3g}, over "
+                    f"{self.factor:g} times the lowest it reached ({self.lowest:.3g}; "
+                    f"divergence_factor={self.factor:g} sets how much growth counts as "
+                    f"diverging, None checks only for NaN and infinity)")
+        return None
