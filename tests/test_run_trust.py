@@ -243,3 +243,18 @@ def test_a_resume_removes_what_interrupted_writes_left(tmp_path):
     tfzoo.resume_run(run, progress=False)
     assert not any(path.exists() for path in leftovers)
     assert (run / "checkpoints" / "ckpt-7.index").exists() and (run / "config.json").exists()
+
+
+def test_tensorboard_does_not_show_episodes_twice_after_a_resume(tmp_path):
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    run = finished_run(tmp_path / "run")
+    (run / "summary.json").unlink()
+    for path in [*(run / "checkpoints").glob("ckpt-[67].*")]:  # Back to after episode 5.
+        path.unlink()
+    with pytest.warns(tfzoo.RunDirectoryWarning):
+        tfzoo.resume_run(run, progress=False)
+    events = accumulator.EventAccumulator(str(run / "tensorboard"),
+                                          size_guidance={accumulator.TENSORS: 0})
+    events.Reload()
+    steps = [event.step for event in events.Tensors("episode/return")]
+    assert steps == [1, 2, 3, 4, 5, 6]

@@ -131,7 +131,23 @@ class RunLogger(Callback):
             self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.directory),
                                                       max_to_keep=3)
             self.run_directory.write_progress(self.rows)
+            self._rewrite_tensorboard()
         return True
+
+    def _rewrite_tensorboard(self) -> None:
+        """Rewrites the TensorBoard events from the restored rows, so that the episodes the
+        resumed run plays again are not shown twice. New events first, then the old files
+        go: a crash between leaves both, never neither."""
+        directory = self.run_directory.path / TENSORBOARD
+        old = sorted(directory.glob("events.out.tfevents.*"))
+        if not old:
+            return
+        writer = tf.summary.create_file_writer(str(directory))
+        for row in self.rows:
+            _log_scalars(writer, row, row["steps"])
+        writer.close()
+        for path in old:
+            path.unlink()
 
     def _restore_from(self, prefix: Path) -> str | None:
         """Restores the checkpoint `prefix`; None, or what stopped it, as one line."""
@@ -152,11 +168,7 @@ class RunLogger(Callback):
         self.rows.append(record)
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(str(self.run_directory.path / TENSORBOARD))
-        with self._writer.as_default(step=state.steps), np.errstate(over="ignore"):
-            for name, value in record.items():
-                if name not in ("episode", "steps") and isinstance(value, (int, float)):
-                    # float32 as TensorBoard keeps it: a diverged value shows as inf.
-                    tf.summary.scalar(f"episode/{name}", np.float32(value))
+        _log_scalars(self._writer, record, state.steps)
         if self.synchronized:
             if record["terminated"] or record["truncated"]:
                 self.save()
@@ -180,3 +192,12 @@ class RunLogger(Callback):
             if self._writer is not None:
                 self._writer.flush()
         self._last_save = time.monotonic()
+
+
+def _log_scalars(writer: Any, record: dict[str, Any], step: int) -> None:
+    """Logs an episode's figures to TensorBoard at environment step `step`."""
+    with writer.as_default(step=step), np.errstate(over="ignore"):
+        for name, value in record.items():
+            if name not in ("episode", "steps") and isinstance(value, (int, float)):
+                # float32 as TensorBoard keeps it: a diverged value shows as inf.
+                tf.summary.scalar(f"episode/{name}", np.float32(value))
