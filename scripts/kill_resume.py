@@ -11,7 +11,7 @@ finishes. Then it compares the run with its twin: every progress.csv row (but th
 the last checkpoint (but its save counter, and the wall-clock seconds inside the loop's
 saved state).
 
-    python scripts/kill_resume.py --data-dir ../shared/data --kills 20
+    python scripts/kill_resume.py --data-dir DIR --kills 20
     python scripts/kill_resume.py --runs cartpole-dqn --kills 5 --output kills.json
 
 It prints a table, one row per run, and writes every kill's moment and outcome as JSON.
