@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tfzoo.seeding import generator_from_state
+
 
 class SavedAttributes(tf.train.experimental.PythonState):
     """A small record whose attributes a checkpoint keeps, as JSON.
@@ -80,12 +82,10 @@ def _to_json(value: Any) -> Any:
 def _from_json(name: str, current: Any, saved: Any) -> Any:
     """`saved` as the kind of value `current` is, or a ValueError naming `name`."""
     if isinstance(current, np.random.Generator):
-        kind = type(current.bit_generator)  # Never a kind named by the checkpoint.
-        if not isinstance(saved, dict) or saved.get("bit_generator") != kind.__name__:
-            raise ValueError(f"The checkpoint's {name} is not a {kind.__name__} generator state.")
-        generator = np.random.Generator(kind())
-        generator.bit_generator.state = saved
-        return generator
+        kind = type(current.bit_generator).__name__
+        if not isinstance(saved, dict) or saved.get("bit_generator") != kind:
+            raise ValueError(f"The checkpoint's {name} is not a {kind} generator state.")
+        return generator_from_state(saved, name)
     kinds = (numbers.Integral if isinstance(current, numbers.Integral) else type(current),)
     if isinstance(saved, bool) != isinstance(current, bool) or not isinstance(saved, kinds):
         raise ValueError(f"The checkpoint's {name}={saved!r} is not of type "

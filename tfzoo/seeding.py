@@ -55,12 +55,12 @@ def restore(task: gymnasium.Env, states: dict[str, Any]) -> None:
     kind, keys, position, has_gauss, gauss = states["numpy"]
     np.random.set_state((kind, np.asarray(keys, np.uint32), position, has_gauss, gauss))
     if isinstance(task, gymnasium.vector.VectorEnv):  # One generator per sub-environment.
-        task.set_attr("np_random", [_generator(state) for state in states["task"]])
+        task.set_attr("np_random", [generator_from_state(state) for state in states["task"]])
     else:
-        task.unwrapped.np_random = _generator(states["task"])
+        task.unwrapped.np_random = generator_from_state(states["task"])
     for name in ("action_space", "observation_space"):
         if states.get(name) is not None:
-            getattr(task, name)._np_random = _generator(states[name], name)
+            getattr(task, name)._np_random = generator_from_state(states[name], name)
 
 
 def to_json(value: Any) -> Any:
@@ -125,7 +125,9 @@ def _bit_generator(state: Any, field: str) -> type[np.random.BitGenerator]:
     return BIT_GENERATORS[name]
 
 
-def _generator(state: dict[str, Any], field: str = "task") -> np.random.Generator:
+def generator_from_state(state: Any, field: str = "task") -> np.random.Generator:
+    """A NumPy generator in the saved `state`, whose bit generator is one of `BIT_GENERATORS`;
+    a ValueError names `field` otherwise."""
     generator = np.random.Generator(_bit_generator(state, field)())
     generator.bit_generator.state = state
     return generator

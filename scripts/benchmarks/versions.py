@@ -84,8 +84,12 @@ def measure(side: dict, measurement: str, seed: int, data_dir: str | None) -> di
     if not Path(result["tfzoo"]).resolve().is_relative_to(side["path"]):
         raise SystemExit(f"{side['python']} imports tfzoo from {result['tfzoo']}, not from "
                          f"{side['path']}: install that checkout in it with pip install -e.")
-    return {**result, "process_seconds": process_seconds,
-            "steps_per_second": result["steps"] / result["seconds"],
+    return {**with_speeds(result), "process_seconds": process_seconds}
+
+
+def with_speeds(result: dict) -> dict:
+    """A measurement with its steps per second and per CPU second."""
+    return {**result, "steps_per_second": result["steps"] / result["seconds"],
             "steps_per_cpu_second": result["steps"] / result["cpu_seconds"]}
 
 
@@ -133,11 +137,9 @@ def warm_chunks(sides: dict, measurement: str, seed: int, data_dir: str | None,
                 process = processes[name]
                 process.stdin.write("go\n")
                 process.stdin.flush()
-                result = json.loads(read_line(process, "measurement: "))
+                result = with_speeds(json.loads(read_line(process, "measurement: ")))
                 records.append({"measurement": measurement, "pair": pair, "side": name,
-                                "position": position, **result,
-                                "steps_per_second": result["steps"] / result["seconds"],
-                                "steps_per_cpu_second": result["steps"] / result["cpu_seconds"]})
+                                "position": position, **result})
         print(f"  {measurement}: {chunks} pairs of warm chunks of {CHUNK_STEPS[measurement]} "
               f"steps", flush=True)
     finally:

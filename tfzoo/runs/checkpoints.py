@@ -19,11 +19,11 @@ import tensorflow as tf
 
 from tfzoo.errors import RunDirectoryError
 from tfzoo.files import atomic_path
+from tfzoo.runs.directory import BEST, CHECKPOINTS
 
 LIST_FILE = "checkpoint"
 NAME = re.compile(r"ckpt-(\d+)")
 DAMAGED_PREFIX = "damaged-"
-BEST_DIRECTORY = "best"
 
 
 def check_list(directory: Path) -> None:
@@ -102,8 +102,8 @@ def remove_leftovers(run: Path) -> list[Path]:
     """Removes what interrupted writes left in the run directory `run`: TensorFlow's
     `ckpt-N_temp/` directories and tfzoo's `.NAME.*.tmp` files. Only while the run's
     training lock is held, so no other process is writing them."""
-    leftovers = [*run.glob(".*.tmp"), *run.glob(f"{BEST_DIRECTORY}/.*.tmp"),
-                 *run.glob("checkpoints/ckpt-*_temp*"), *run.glob(f"{BEST_DIRECTORY}/*_temp*")]
+    leftovers = [*run.glob(".*.tmp"), *run.glob(f"{BEST}/.*.tmp"),
+                 *run.glob(f"{CHECKPOINTS}/ckpt-*_temp*"), *run.glob(f"{BEST}/*_temp*")]
     for path in leftovers:
         shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     return leftovers
