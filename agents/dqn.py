@@ -39,9 +39,6 @@ class ReplayBuffer:
         self.rewards, self.ends = np.zeros(capacity, np.float32), np.zeros(capacity, np.float32)
         self.state = SavedArrays(self.to_arrays, self.from_arrays)  # For checkpoints.
 
-    def __len__(self) -> int:
-        return self.size
-
     def add(self, *transitions: np.ndarray) -> None:
         """Stores transitions: one array per field of `FIELDS`, each with a leading (count,)."""
         count = len(transitions[0])
@@ -187,6 +184,8 @@ class DQNAgent(Agent):
         self.progress = SavedAttributes(steps=0, episodes=0, generator=np.random.default_rng(0))
         if config.save_replay:  # Checkpoints keep the agent's attributes: now the buffer too.
             self.saved_replay = self.replay_buffer.state
+        else:  # A resumed run says what differs.
+            self.resume_caveat = "with save_replay=False the replay buffer is refilled first"
         observations = tf.TensorSpec((None, *self.observation_shape), tf.float32)
         batches = tf.TensorSpec((None, *observations.shape), tf.float32)  # (steps, batch, ...)
         vectors = tf.TensorSpec((None, None), tf.float32)
@@ -236,7 +235,7 @@ class DQNAgent(Agent):
         phases = progress.steps // config.train_freq - steps_before // config.train_freq
         # The buffer, not the step count: a run resumed without its replay refills it first.
         enough = max(config.batch_size, min(config.learning_starts, config.buffer_size))
-        if len(self.replay_buffer) < enough or phases == 0:
+        if self.replay_buffer.size < enough or phases == 0:
             return {}
         batches = self.replay_buffer.sample(progress.generator, config.batch_size,
                                             config.gradient_steps * phases)

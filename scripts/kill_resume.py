@@ -3,13 +3,15 @@ with an uninterrupted twin.
 
 Title: Killed, resumed, and still the same run
 Description: For each run, this trains an uninterrupted twin with `--deterministic`, then
-trains the same run again and kills it with SIGKILL (no chance to clean up) at random
-moments: during training, during checkpoint and replay-buffer writes, during evaluation.
-After each kill it runs `tfzoo train --resume` (which may be killed again) until the run
-finishes. Then it compares the run with its twin: every progress.csv row (but the wall-clock
-`seconds`), every figure in summary.json, the best policy's record, and every tensor of
-the last checkpoint (but its save counter, and the wall-clock seconds inside the loop's
-saved state).
+trains the same run again and kills it with SIGKILL (no chance to clean up): half the
+kills at a random moment (during training, between and during checkpoint writes, during
+evaluation), half aimed at the first checkpoint write that starts after a random moment (it
+watches for the temporary files of a write, then kills at once). A write left half-done
+after the kill shows the kill landed in it. After each kill it runs `tfzoo train --resume`
+(which may be killed again) until the run finishes. Then it compares the run with its twin:
+every progress.csv row (but the wall-clock `seconds`), every figure in summary.json, the
+best policy's record, and every tensor of the last checkpoint (but its save counter, and
+the wall-clock seconds inside the loop's saved state).
 
     python scripts/kill_resume.py --data-dir DIR --kills 20
     python scripts/kill_resume.py --runs cartpole-dqn --kills 5 --output kills.json
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +43,8 @@ import tensorflow as tf
 ## The runs
 
 Each is a short version of a preset (its budget cut so that a run takes seconds), with a
-checkpoint at every episode end at least a second after the last one, so that kills land
-between, during and after checkpoint writes.
+checkpoint at least a second after the last one: at an episode's end, or inside the
+episode where the task can continue it (the MNIST handbook run is a single episode).
 """
 
 RUNS = {  # The tasks that read a dataset get --data-dir too.
@@ -89,14 +92,19 @@ def train_with_kills(name: str, run: Path, data_dir: str | None, kills: int,
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, env=environment())
         if len(events) < kills:
-            moment = generator.uniform(1.0, longest)
+            moment, aimed = generator.uniform(1.0, longest), generator.random() < 0.5
             try:
                 process.wait(timeout=moment)
             except subprocess.TimeoutExpired:
+                if aimed:
+                    wait_for_a_write(process, run, longest)
+            if process.poll() is None:  # Still running (it may have ended while aiming).
                 process.send_signal(signal.SIGKILL)
                 process.wait()
-                events.append({"after_seconds": round(moment, 2),
-                               "checkpoints": checkpoint_numbers(run)})
+                events.append({"after_seconds": round(moment, 2), "aimed_at_a_write": aimed,
+                               "writes_cut": writes_under_way(run),
+                               "checkpoints": checkpoint_numbers(run),
+                               "resumes_from": resume_point(run)})
                 if (run / "summary.json").exists():  # Killed after it finished.
                     return events
                 if (run / "config.json").exists():
@@ -109,6 +117,37 @@ def train_with_kills(name: str, run: Path, data_dir: str | None, kills: int,
             raise SystemExit(f"{name}: {' '.join(command)} failed ({process.returncode}):\n"
                              f"{error[-2000:]}")
         return events
+
+
+def writes_under_way(run: Path) -> list[str]:
+    """The temporary files of the checkpoint and progress.csv writes under way in `run`."""
+    found = []
+    for directory, pattern in ((run / "checkpoints", r"ckpt-\d+_temp"), (run, r"\..*\.tmp"),
+                               (run / "best", r".*_temp")):
+        with os.scandir(directory) if directory.is_dir() else nullcontext([]) as entries:
+            found += [entry.name for entry in entries if re.match(pattern, entry.name)]
+    return found
+
+
+def wait_for_a_write(process: subprocess.Popen, run: Path, timeout: float) -> None:
+    """Returns as soon as a write into `run` is under way, the process ended, or `timeout`."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and process.poll() is None and not writes_under_way(run):
+        time.sleep(0.0002)
+
+
+def resume_point(run: Path) -> dict | None:
+    """Where a resume goes on from: the newest readable checkpoint's step, and whether it
+    was taken inside an episode (None: no checkpoint yet)."""
+    for number in reversed(checkpoint_numbers(run)):
+        try:
+            saved = tf.train.load_checkpoint(str(run / "checkpoints" / f"ckpt-{number}"))
+            state = json.loads(saved.get_tensor("loop/.ATTRIBUTES/py_state"))["state"]
+        except (tf.errors.OpError, ValueError, KeyError):
+            continue  # Damaged by the kill: the resume passes over it too.
+        return {"checkpoint": number, "steps": state["steps"],
+                "inside_an_episode": state.get("episode") is not None}
+    return None
 
 
 def checkpoint_numbers(run: Path) -> list[int]:
@@ -222,9 +261,14 @@ def main() -> None:
                 print(f"{name:<13} {len(events):>2} kills, twin {seconds:5.1f} s: "
                       f"{'identical to its twin' if not found else 'DIFFERS: ' + '; '.join(found)}",
                       flush=True)
-    total = sum(len(result["kills"]) for result in results)
+    kills = [kill for result in results for kill in result["kills"]]
+    aimed = sum(kill["aimed_at_a_write"] for kill in kills)
+    cut = sum(bool(kill["writes_cut"]) for kill in kills)
+    inside = sum(bool((kill["resumes_from"] or {}).get("inside_an_episode")) for kill in kills)
     same = sum(not result["differences"] for result in results)
-    print(f"\n{total} kills; {same} of {len(results)} runs identical to their twins")
+    print(f"\n{len(kills)} kills ({aimed} aimed at a write, {cut} cut one half-way, {inside} "
+          f"left a checkpoint inside an episode to resume from); {same} of {len(results)} runs "
+          f"identical to their twins")
     Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
     Path(arguments.output).write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {arguments.output}")

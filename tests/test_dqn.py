@@ -65,7 +65,7 @@ def test_replay_buffer_wraps_around_and_samples_with_its_dtypes():
     buffer = ReplayBuffer(capacity=3, observation_shape=(2,))
     for i in range(5):  # One at a time, as batches of one; the first two are overwritten.
         buffer.add([[i, i]], [i % 2], [float(i)], [[i + 1, i + 1]], [i == 4])
-    assert len(buffer) == 3
+    assert buffer.size == 3
     assert sorted(buffer.rewards) == [2.0, 3.0, 4.0]
     observations, actions, rewards, next_observations, ends = buffer.sample(
         np.random.default_rng(0), batch_size=4, batches=6
@@ -81,7 +81,7 @@ def test_replay_buffer_wraps_around_and_samples_with_its_dtypes():
 
     copy = ReplayBuffer(capacity=3, observation_shape=(2,))
     copy.state.deserialize(buffer.state.serialize())
-    assert (len(copy), copy.position) == (3, buffer.position)
+    assert (copy.size, copy.position) == (3, buffer.position)
     np.testing.assert_array_equal(copy.observations, buffer.observations)
 
 
@@ -137,7 +137,7 @@ def test_a_restored_agent_continues_exactly(tmp_path):
 
     second, task = agent_and_task()
     second.restore(path)
-    assert second.progress.steps == 300 and len(second.replay_buffer) == 300
+    assert second.progress.steps == 300 and second.replay_buffer.size == 300
     tfzoo.train(second, task, steps=200, progress=False)
     for mine, theirs in zip(first.q_network.weights, second.q_network.weights, strict=True):
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
@@ -314,7 +314,7 @@ def test_a_resumed_agent_without_its_replay_refills_it_before_learning(tmp_path)
     tfzoo.train(first, task, steps=200, seed=0, progress=False)
     second = tfzoo.make_agent("dqn", task, save_replay=False, **CHAIN_SETTINGS)
     second.restore(first.save(tmp_path / "dqn"))
-    assert second.progress.steps == 200 and len(second.replay_buffer) == 0
+    assert second.progress.steps == 200 and second.replay_buffer.size == 0
     history = tfzoo.train(second, task, steps=60, progress=False)
     losses = [record for record in history.episodes if "loss" in record]
     assert losses and losses[0]["steps"] > 50  # Nothing learned from the first 49.
@@ -349,7 +349,7 @@ def test_the_replay_buffer_goes_into_checkpoints_through_its_state(tmp_path):
     path = tf.train.Checkpoint(replay=buffer.state).write(str(tmp_path / "replay"))
     copy = ReplayBuffer(capacity=4, observation_shape=(2,))
     tf.train.Checkpoint(replay=copy.state).read(path).assert_consumed()
-    assert (len(copy), copy.position) == (4, 2)
+    assert (copy.size, copy.position) == (4, 2)
     for name in ReplayBuffer.FIELDS:
         np.testing.assert_array_equal(getattr(copy, name), getattr(buffer, name))
     with pytest.raises(ValueError, match="capacity 4, this one 5; set buffer_size to match"):

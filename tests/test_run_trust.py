@@ -163,12 +163,16 @@ def test_when_no_checkpoint_restores_the_run_stops_and_nothing_is_written(tmp_pa
 
 
 def test_reading_a_run_writes_nothing_into_it(tmp_path):
-    run = finished_run(tmp_path / "run")
+    run = tmp_path / "run"  # A char-rnn run, so that generate and play --record work on it.
+    tfzoo.start_run("char-rnn", path=run, preset="handbook", steps=3, progress=False,
+                    agent_overrides={"units": 16, "jit_predictions": False})
     before = {path: path.stat().st_mtime_ns for path in run.rglob("*")}
     for path in [run, *run.rglob("*")]:
         path.chmod(0o555 if path.is_dir() else 0o444)
     try:
-        for command in (["eval", str(run)], ["play", str(run)], ["verify", str(run)]):
+        for command in (["eval", str(run)], ["verify", str(run)],
+                        ["play", str(run), "--record", str(tmp_path / "text.txt")],
+                        ["generate", str(run), "--length", "20", "--seed", "0"]):
             done = subprocess.run(tfzoo_command(*command), capture_output=True, text=True,
                                   timeout=300)
             assert done.returncode == 0, done.stderr
@@ -176,6 +180,7 @@ def test_reading_a_run_writes_nothing_into_it(tmp_path):
         for path in [run, *run.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
     assert {path: path.stat().st_mtime_ns for path in run.rglob("*")} == before
+    assert (tmp_path / "text.txt").stat().st_size > 0
 
 
 @pytest.mark.parametrize("name", ["../checkpoints/ckpt-7", "/etc/passwd", ["ckpt-1-2"], None])

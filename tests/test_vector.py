@@ -102,7 +102,7 @@ def test_dqn_counts_a_batch_as_that_many_steps_and_keeps_its_replay_ratio():
     assert agent.progress.steps == 8 and agent.progress.episodes == 1
     assert int(agent.optimizer.iterations) == 6 and metrics["loss"] >= 0
     np.testing.assert_array_equal(agent.replay_buffer.ends[:8], ends)
-    assert len(agent.replay_buffer) == 8
+    assert agent.replay_buffer.size == 8
 
 
 def test_dqn_learns_the_chain_from_four_environments_at_once():

@@ -37,6 +37,17 @@ class Task(gymnasium.Env):
             )
         self.render_mode = render_mode
 
+    def episode_position(self) -> dict[str, Any] | None:
+        """Where the running episode stands, as JSON-ready data; None (the default) when this
+        task cannot continue an episode from such data.
+
+        A run directory keeps the position in a checkpoint taken mid-episode (a long one,
+        such as a pass over MNIST). Resuming calls `reset(options={"resume": position})`,
+        which must return the observation the episode stood at, drawing nothing from the
+        task's random generator: the run restores the generator's state itself.
+        """
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Transition:
@@ -90,6 +101,11 @@ class Agent(tf.Module):
     strategy: tf.distribute.Strategy | None = None
     """The `tf.distribute.Strategy` the agent trains under, if any (a run of several workers
     keeps their checkpoints in step); None for agents that do not distribute."""
+
+    resume_caveat: str | None = None
+    """Why a run resumed from this agent's checkpoints cannot go on exactly as an
+    uninterrupted one would, in a few words the resume prints (e.g. a DQN agent whose replay
+    buffer is not saved); None when it goes on exactly."""
 
     def act(self, observation: Any, *, explore: bool = True) -> Any:
         """Returns the action for `observation`.

@@ -17,7 +17,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 
 from tfzoo import seeding
-from tfzoo.core import Agent, Transition
+from tfzoo.core import Agent, Task, Transition
 from tfzoo.errors import ConfigError
 from tfzoo.progress import ProgressBar
 
@@ -50,7 +50,7 @@ class SingleEnvironment:
     count, records_cut_short = 1, True
 
     def __init__(self, env: gymnasium.Env) -> None:
-        self.env, self.observation, self.reset_seed = env, None, None
+        self.env, self.observation, self.reset_seed, self.resume = env, None, None, None
 
     def seed_spaces(self, seed: int) -> None:
         seeding.seed_spaces(self.env, seed)
@@ -59,10 +59,23 @@ class SingleEnvironment:
         """Resets at the first step with `seed` (None when continuing a run)."""
         self.observation, self.reset_seed = None, seed
 
+    def continue_at(self, position: Any) -> None:
+        """Makes the first step continue the episode at `position` (from `position`)."""
+        self.resume = position
+
+    def position(self) -> dict[str, Any] | None:
+        """The running episode's `Task.episode_position`; None between episodes, or if the
+        task cannot give one. A wrapped task gives none: a wrapper may count the episode's
+        steps itself (`TimeLimit`), and that count would not be saved."""
+        if self.observation is None or not isinstance(self.env, Task):
+            return None
+        return self.env.episode_position()
+
     def observations(self) -> Any:
         if self.observation is None:  # An episode starts: only the first reset takes the seed.
-            self.observation, _ = self.env.reset(seed=self.reset_seed)
-            self.reset_seed = None
+            options = None if self.resume is None else {"resume": self.resume}
+            self.observation, _ = self.env.reset(seed=self.reset_seed, options=options)
+            self.reset_seed = self.resume = None
         return self.observation
 
     def step(self, action: Any) -> Steps:
@@ -108,6 +121,10 @@ class VectorEnvironments:
     def observations(self) -> np.ndarray:
         return self.observation
 
+    def position(self) -> None:
+        """None: the episodes of a vector are not continued from a checkpoint."""
+        return None
+
     def step(self, actions: np.ndarray) -> Steps:
         next_observations, rewards, terminated, truncated, info = self.env.step(actions)
         real = ~self.resetting  # The rows that are transitions.
@@ -150,6 +167,10 @@ class SideBySide:
             raise ConfigError(f"Each of the {self.count} environments played its one episode; "
                               f"ask for at most {self.count} episodes side by side.")
         return np.stack([self.observation[index] for index in self.running])  # (running, ...)
+
+    def position(self) -> None:
+        """None: evaluations played side by side are not checkpointed."""
+        return None
 
     def step(self, actions: np.ndarray) -> Steps:
         rows = self.running
@@ -216,6 +237,16 @@ class EpisodeTracker:
         """The environments whose episode has taken a step and not ended."""
         return [index for index, length in enumerate(self.lengths) if length]
 
+    def saved(self, index: int) -> dict[str, Any]:
+        """Environment `index`'s episode so far, as JSON-ready data for `restore`."""
+        return {"return": self.returns[index], "length": self.lengths[index],
+                "metrics": {name: list(pair) for name, pair in self.totals[index].items()}}
+
+    def restore(self, index: int, saved: dict[str, Any]) -> None:
+        """Puts back environment `index`'s episode from `saved` (see `check_running_episode`)."""
+        self.returns[index], self.lengths[index] = saved["return"], saved["length"]
+        self.totals[index] = {name: tuple(pair) for name, pair in saved["metrics"].items()}
+
 
 def step(agent: Agent, environments: Any, tracker: EpisodeTracker, state: Any, *,
          learn: bool, explore: bool, bar: ProgressBar) -> list[dict[str, Any]]:
@@ -242,6 +273,38 @@ def end_episode(tracker: EpisodeTracker, index: int, terminated: bool, truncated
     bar.episode_end(tracker.returns[index], tracker.totals[index])
     return {"episode": state.episodes, "steps": state.steps,
             **tracker.end(index, terminated, truncated)}
+
+
+def running_episode(environments: Any, tracker: EpisodeTracker) -> dict[str, Any] | None:
+    """The episode in progress as a checkpoint keeps it: its return, length and metric sums
+    so far, and the task's position in it; None when no episode can be continued later."""
+    position = environments.position()
+    return None if position is None else {**tracker.saved(0), "task": position}
+
+
+def continue_episode(environments: Any, tracker: EpisodeTracker, saved: Any) -> None:
+    """Makes the next step continue the episode `running_episode` returned as `saved`."""
+    check_running_episode(saved)
+    if not isinstance(environments, SingleEnvironment):
+        raise ConfigError("A checkpoint taken inside an episode continues on one environment, "
+                          "not on a vector of them; resume the run with num_envs=1.")
+    environments.continue_at(saved["task"])
+    tracker.restore(0, saved)
+
+
+def check_running_episode(saved: Any) -> None:
+    """Raises ValueError unless `saved` has the form `running_episode` gives (it comes from a
+    file); the task checks its own position when it continues."""
+    metrics = saved.get("metrics") if isinstance(saved, dict) else None
+    if not (isinstance(saved, dict) and set(saved) == {"return", "length", "metrics", "task"}
+            and isinstance(saved["return"], (int, float)) and not isinstance(saved["return"], bool)
+            and isinstance(saved["length"], int) and not isinstance(saved["length"], bool)
+            and saved["length"] > 0 and isinstance(metrics, dict)
+            and all(isinstance(name, str) and isinstance(pair, list) and len(pair) == 2
+                    and isinstance(pair[0], (int, float)) and isinstance(pair[1], int)
+                    for name, pair in metrics.items())):
+        raise ValueError("the episode in progress is not a dict of return, length, metric "
+                         "sums and the task's position")
 
 
 def _final_observations(observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:

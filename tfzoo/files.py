@@ -8,8 +8,9 @@ import os
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 _UMASK_LOCK = threading.Lock()
 
@@ -60,3 +61,30 @@ def interrupts_deferred() -> Iterator[None]:
             signal.signal(number, handler)
         if received:
             raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupts_between_steps() -> Iterator[Callable[[], bool]]:
+    """Turns the first Ctrl-C into a request to stop, which the loop honours after the step
+    it is in, so that the state it saves is whole; a second Ctrl-C raises KeyboardInterrupt
+    at once. Yields `requested()`, which tells whether one came.
+
+    Only Python's own Ctrl-C handler is replaced, in the main thread: where Ctrl-C is
+    ignored or handled otherwise, or outside the main thread, nothing changes.
+    """
+    received: list[int] = []
+
+    def request(number: int, frame: Any) -> None:
+        if received:  # The second Ctrl-C: stop now.
+            raise KeyboardInterrupt
+        received.append(number)
+
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield lambda: False
+        return
+    signal.signal(signal.SIGINT, request)
+    try:
+        yield lambda: bool(received)
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -19,6 +19,7 @@ from tfzoo import seeding
 from tfzoo.core import Agent
 from tfzoo.episodes import SideBySide
 from tfzoo.errors import ConfigError
+from tfzoo.files import interrupts_between_steps
 from tfzoo.progress import ProgressBar
 from tfzoo.validate import number, whole_number
 
@@ -31,15 +32,18 @@ class LoopState:
         steps: Environment steps taken so far.
         episodes: Episodes recorded so far (including any cut short by the budget or Ctrl-C).
         seconds: Wall-clock seconds spent in the loop so far.
-        random_states: `tfzoo.seeding.capture` at the end of an episode, as a run directory
-            saves it with a checkpoint, so a resumed run draws the same next episode as an
-            uninterrupted one; None starts afresh.
+        random_states: `tfzoo.seeding.capture` where a run directory saved a checkpoint, so
+            a resumed run draws what an uninterrupted one would have; None starts afresh.
+        episode: The episode in progress where that checkpoint was taken, if the task could
+            save its place in it (`tfzoo.Task.episode_position`): the next step continues it.
+            None: the next step starts a new episode.
     """
 
     steps: int = 0
     episodes: int = 0
     seconds: float = 0.0
     random_states: dict[str, Any] | None = None
+    episode: dict[str, Any] | None = None
 
 
 @dataclass
@@ -48,8 +52,9 @@ class History:
 
     Each record holds `episode`, `steps` (the total at the episode's end), `return`,
     `length`, `terminated`, `truncated`, `seconds`, and the episode's mean of each metric
-    that `Agent.learn` returned. An episode cut short by the budget or by Ctrl-C is
-    recorded too, with neither `terminated` nor `truncated` set.
+    that `Agent.learn` returned. An episode cut short by the budget is recorded too, with
+    neither `terminated` nor `truncated` set, and so is one cut short by Ctrl-C unless its
+    task can continue it later (`LoopState.episode`).
     """
 
     episodes: list[dict[str, Any]] = field(default_factory=list)
@@ -69,6 +74,11 @@ class Callback:
 
     def on_episode_end(self, record: dict[str, Any], state: LoopState) -> None:
         """Called after each episode is recorded, with the loop's state at that point."""
+
+    def on_step(self, state: LoopState, running_episode: Callable[[], dict | None]) -> None:
+        """Called after every step. `running_episode()` brings `state.seconds` up to date and
+        returns the episode in progress as `LoopState.episode` keeps it (None if its task
+        cannot continue it later): a run directory checkpoints long episodes with it."""
 
     def on_run_end(self, state: LoopState, interrupted: bool) -> None:
         """Called when the loop stops: its budget spent, or `interrupted` by Ctrl-C.
@@ -153,8 +163,10 @@ def run(agent: Agent, task: gymnasium.Env | SideBySide, *, steps: int | None = N
     the stop; `state` holds the counters and random states to continue from (None starts
     afresh); `seed_globals` with `seed` also seeds Python, NumPy, TensorFlow and Keras.
 
-    Ctrl-C stops it where it is: the episode it cut short is recorded, the callbacks hear
-    of it (a run directory saves a checkpoint), and KeyboardInterrupt is raised again.
+    Ctrl-C stops it after the step it is in (a second one at once): the episode it cut short
+    is recorded (or, if its task can continue it later, kept in `state.episode`), the
+    callbacks hear of it (a run directory saves a checkpoint), and KeyboardInterrupt is
+    raised again.
     Returns the `History` of this call (episodes recorded before `state` are not repeated).
     """
     budget = check_budget(steps, episodes, max_seconds)
@@ -162,6 +174,9 @@ def run(agent: Agent, task: gymnasium.Env | SideBySide, *, steps: int | None = N
     state, environments = history.state, episodes_engine.environments_for(task, agent)
     environments.start(_start(task, environments, state, seed, seed_globals))
     tracker = episodes_engine.EpisodeTracker(environments.count)
+    if state.episode is not None:  # A checkpoint was taken inside an episode: it goes on.
+        episodes_engine.continue_episode(environments, tracker, state.episode)
+        state.episode = None
     bar = budget.progress_bar(state, "train" if learn else "evaluate", progress)
     for callback in callbacks:
         callback.on_run_start(agent, task, state)
@@ -173,24 +188,39 @@ def run(agent: Agent, task: gymnasium.Env | SideBySide, *, steps: int | None = N
         for callback in callbacks:
             callback.on_episode_end(episode, state)
 
-    def play() -> None:  # Until the budget is spent, recording each episode that ends.
-        while not budget.spent(state, time.perf_counter() - started):
+    def running_episode() -> dict[str, Any] | None:  # For callbacks that save mid-episode.
+        state.seconds = time.perf_counter() - started
+        return episodes_engine.running_episode(environments, tracker)
+
+    def play() -> None:  # Until the budget is spent or Ctrl-C, recording each episode that ends.
+        nonlocal whole
+        while not (budget.spent(state, time.perf_counter() - started) or stop_requested()):
+            whole = False  # Until the step, and the records of the episodes it ended, are done.
             for episode in episodes_engine.step(agent, environments, tracker, state, learn=learn,
                                                 explore=explore, bar=bar):
                 record(episode)
+            whole = True
+            for callback in callbacks:
+                callback.on_step(state, running_episode)
 
     def record_cut_short() -> None:  # Episodes stopped mid-way: neither terminated nor truncated.
         for index in tracker.running() if environments.records_cut_short else ():
             record(episodes_engine.end_episode(tracker, index, False, False, state, bar))
 
-    try:
-        interrupted = _interrupted(play)
-        interrupted = _interrupted(record_cut_short) or interrupted
-    finally:
-        state.seconds = time.perf_counter() - started
-        bar.close()
-    for callback in callbacks:
-        callback.on_run_end(state, interrupted)
+    whole = True
+    with interrupts_between_steps() as stop_requested:
+        try:
+            interrupted = _interrupted(play) or stop_requested()
+            if interrupted and whole and learn:  # Between steps: an episode its task can
+                state.episode = running_episode()  # continue later is kept, not recorded.
+            if state.episode is None:
+                interrupted = _interrupted(record_cut_short) or interrupted
+        finally:
+            state.seconds = time.perf_counter() - started
+            bar.close()
+        for callback in callbacks:
+            callback.on_run_end(state, interrupted)
+        interrupted = interrupted or stop_requested()  # Also a Ctrl-C after the last step.
     if interrupted:
         raise KeyboardInterrupt
     return history

@@ -16,6 +16,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 
+from tfzoo import seeding
 from tfzoo.core import Task
 from tfzoo.errors import ConfigError, TfzooWarning, unknown
 from tfzoo.validate import whole_number
@@ -74,19 +75,55 @@ class SupervisedTask(Task):
         self._score_scale = 1.0 / (size * int(np.prod(targets.shape[1:], dtype=np.int64)))
         self.observation_space = _box_around(inputs, batch_size)
         self.action_space = _action_space(targets, batch_size, num_classes)
-        self._order = np.arange(size)
+        self._order, self._order_from = np.arange(size), None
         self._batch = 0  # Index of the batch the agent is looking at.
         self._over = True
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Starts a new pass over the split; returns the first batch of inputs."""
+        """Starts a new pass over the split; returns the first batch of inputs.
+
+        With `options={"resume": position}`, continues instead the pass that
+        `episode_position` described, at the batch it had reached.
+        """
         super().reset(seed=seed)
-        size = len(self.inputs)
-        self._order = self.np_random.permutation(size) if self.shuffle else np.arange(size)
+        if options and options.get("resume") is not None:
+            return self._resume(options["resume"]), {}
+        # The generator's state before it draws the order: enough to draw that order again.
+        self._order_from = self.np_random.bit_generator.state if self.shuffle else None
+        self._order = self._draw_order(self.np_random)
         self._batch, self._over = 0, False
         return self.inputs[self._indices(0)], {}
+
+    def episode_position(self) -> dict[str, Any] | None:
+        """The pass in progress: the random state its order was drawn from (None unshuffled)
+        and the batch it has reached; None between passes."""
+        return None if self._over else {"order": self._order_from, "batch": self._batch}
+
+    def _resume(self, position: Any) -> np.ndarray:
+        """Continues the pass `position` (from `episode_position`) describes; its batch."""
+        batch = position.get("batch") if isinstance(position, dict) else None
+        order = position.get("order") if isinstance(position, dict) else None
+        if not (isinstance(batch, int) and not isinstance(batch, bool)
+                and 0 <= batch < self.batches_per_pass and set(position) == {"order", "batch"}
+                and (order is not None) == self.shuffle):
+            raise ValueError(
+                f"reset(options={{'resume': position}}) takes what episode_position() returned "
+                f"for this task (shuffle={self.shuffle}, {self.batches_per_pass} batches a "
+                f"pass), not {position!r:.200}.")
+        try:
+            generator = None if order is None else seeding.generator_from_state(order, "order")
+        except (TypeError, KeyError, ValueError) as error:
+            raise ValueError(f"The position's 'order' is not a random state: {error}") from None
+        self._order_from, self._order = order, self._draw_order(generator)
+        self._batch, self._over = batch, False
+        return self.inputs[self._indices(batch)]
+
+    def _draw_order(self, generator: np.random.Generator | None) -> np.ndarray:
+        """The order of a pass: a permutation drawn from `generator` when shuffling."""
+        size = len(self.inputs)
+        return generator.permutation(size) if self.shuffle else np.arange(size)
 
     def step(
         self, action: np.ndarray

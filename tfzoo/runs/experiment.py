@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from tfzoo import validate
 from tfzoo.config import config_fields, full_kwargs, load
 from tfzoo.core import Agent
 from tfzoo.distribute import check_workers_agree, is_multi_worker, resume_path, worker_path
-from tfzoo.errors import ConfigError, RunDirectoryError, TfzooError
+from tfzoo.errors import ConfigError, RunDirectoryError, RunDirectoryWarning, TfzooError
 from tfzoo.loop import Callback, LoopState, evaluate
 from tfzoo.registration import AgentSpec, agent_config, make, spec
 from tfzoo.runs.best import BestCheckpoint
@@ -171,10 +172,24 @@ def resume_run(path: str | os.PathLike, *, progress: bool = True) -> dict[str, A
     with run_directory.training_lock():  # Before anything is restored or rewritten.
         remove_leftovers(run_directory.path)  # Of writes a kill interrupted.
         logger.restore()
+        _warn_of_differences(path, agent, logger.rows)
         check_workers_agree(agent.strategy, "steps", state.steps)  # They go on from one step.
         eval_task = rebuild_evaluation_task(run_directory.config)
         return train_and_summarize(run_directory, task, eval_task, agent, state, logger,
                                    progress)
+
+
+def _warn_of_differences(path: str | os.PathLike, agent: Agent, rows: list[dict[str, Any]]) -> None:
+    """Warns, in a line each, of what makes a resumed run differ from an uninterrupted one:
+    the agent's `resume_caveat`, and an episode the stop cut short (it is not played again)."""
+    differences = [agent.resume_caveat] if agent.resume_caveat else []
+    if rows and not (rows[-1]["terminated"] or rows[-1]["truncated"]):
+        differences.append(f"episode {rows[-1]['episode']} was cut short where the run stopped, "
+                           f"and a new episode starts")
+    for difference in differences:
+        warnings.warn(RunDirectoryWarning(
+            f"{path} resumes, but not exactly as an uninterrupted run: {difference}."),
+            stacklevel=3)
 
 
 def load_run(

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import tensorflow as tf
 
 from tfzoo import seeding
 from tfzoo.core import Agent
+from tfzoo.episodes import check_running_episode
 from tfzoo.errors import RunDirectoryError, RunDirectoryWarning
 from tfzoo.files import interrupts_deferred
 from tfzoo.loop import Callback, LoopState
@@ -51,6 +53,8 @@ class _SavedLoop(tf.train.experimental.PythonState):
             raise ValueError("the loop state is not a dict of LoopState fields and rows")
         if saved["state"].get("random_states") is not None:
             seeding.check(saved["state"]["random_states"])  # Before anything is set.
+        if saved["state"].get("episode") is not None:
+            check_running_episode(saved["state"]["episode"])
         for name, value in saved["state"].items():
             setattr(self.state, name, value)
         self.rows[:] = saved["rows"]
@@ -64,8 +68,9 @@ class RunLogger(Callback):
         agent: The agent to checkpoint (a `tfzoo.Agent`, so a `tf.Module`).
         state: The `LoopState` the loop mutates; it is checkpointed with the agent.
         checkpoint_seconds: Save a checkpoint at the first episode end after this many
-            seconds since the last one (0: after every episode). The run's end and Ctrl-C
-            save one too (unless `synchronized`).
+            seconds since the last one (0: after every episode, never inside one), or at
+            the first step after them inside an episode whose task can continue it later.
+            The run's end and Ctrl-C save one too (unless `synchronized`).
         synchronized: Save only where every worker of a multi-worker run is at the same
             step: at each episode's natural end (terminated or truncated) and at the end of
             the budget, never on a clock or at Ctrl-C. Their latest checkpoints then match.
@@ -175,6 +180,17 @@ class RunLogger(Callback):
         elif time.monotonic() - self._last_save >= self.checkpoint_seconds:
             self.save()
 
+    def on_step(self, state: LoopState, running_episode: Callable[[], dict | None]) -> None:
+        """Saves a checkpoint inside a long episode, if one is due and its task can continue
+        the episode from it (`tfzoo.Task.episode_position`; supervised tasks can)."""
+        if (self.synchronized or self.checkpoint_seconds == 0
+                or time.monotonic() - self._last_save < self.checkpoint_seconds):
+            return
+        state.episode = running_episode()
+        if state.episode is not None:
+            self.save()
+            state.episode = None
+
     def on_run_end(self, state: LoopState, interrupted: bool) -> None:
         """Saves the final checkpoint and closes the TensorBoard writer."""
         if not (interrupted and self.synchronized):
@@ -184,7 +200,7 @@ class RunLogger(Callback):
 
     def save(self) -> None:
         """Saves a checkpoint, then progress.csv, holding Ctrl-C until both are written."""
-        if self.task is not None:  # Saved at an episode's end, before the next one's reset.
+        if self.task is not None:  # Between steps: what the next step would draw from.
             self.state.random_states = seeding.capture(self.task)
         with interrupts_deferred():
             self.manager.save()
