@@ -6,6 +6,7 @@ directories use for logs and checkpoints. Nothing task- or agent-specific lives 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -173,50 +174,15 @@ def run(agent: Agent, task: gymnasium.Env | SideBySide, *, steps: int | None = N
     history = History(state=state if state is not None else LoopState())
     state, environments = history.state, episodes_engine.environments_for(task, agent)
     environments.start(_start(task, environments, state, seed, seed_globals))
-    tracker = episodes_engine.EpisodeTracker(environments.count)
-    if state.episode is not None:  # A checkpoint was taken inside an episode: it goes on.
-        episodes_engine.continue_episode(environments, tracker, state.episode)
-        state.episode = None
-    bar = budget.progress_bar(state, "train" if learn else "evaluate", progress)
     for callback in callbacks:
         callback.on_run_start(agent, task, state)
-    started = time.perf_counter() - state.seconds
-
-    def record(episode: dict[str, Any]) -> None:
-        state.seconds = episode["seconds"] = time.perf_counter() - started
-        history.episodes.append(episode)
-        for callback in callbacks:
-            callback.on_episode_end(episode, state)
-
-    def running_episode() -> dict[str, Any] | None:  # For callbacks that save mid-episode.
-        state.seconds = time.perf_counter() - started
-        return episodes_engine.running_episode(environments, tracker)
-
-    def play() -> None:  # Until the budget is spent or Ctrl-C, recording each episode that ends.
-        nonlocal whole
-        while not (budget.spent(state, time.perf_counter() - started) or stop_requested()):
-            whole = False  # Until the step, and the records of the episodes it ended, are done.
-            for episode in episodes_engine.step(agent, environments, tracker, state, learn=learn,
-                                                explore=explore, bar=bar):
-                record(episode)
-            whole = True
-            for callback in callbacks:
-                callback.on_step(state, running_episode)
-
-    def record_cut_short() -> None:  # Episodes stopped mid-way: neither terminated nor truncated.
-        for index in tracker.running() if environments.records_cut_short else ():
-            record(episodes_engine.end_episode(tracker, index, False, False, state, bar))
-
-    whole = True
+    bar = budget.progress_bar(state, "train" if learn else "evaluate", progress)
+    loop = _Episodes(agent, environments, history, callbacks, bar, learn=learn, explore=explore)
     with interrupts_between_steps() as stop_requested:
         try:
-            interrupted = _interrupted(play) or stop_requested()
-            if interrupted and whole and learn:  # Between steps: an episode its task can
-                state.episode = running_episode()  # continue later is kept, not recorded.
-            if state.episode is None:
-                interrupted = _interrupted(record_cut_short) or interrupted
+            interrupted = loop.play(budget, stop_requested)
         finally:
-            state.seconds = time.perf_counter() - started
+            state.seconds = loop.seconds()
             bar.close()
         for callback in callbacks:
             callback.on_run_end(state, interrupted)
@@ -224,6 +190,78 @@ def run(agent: Agent, task: gymnasium.Env | SideBySide, *, steps: int | None = N
     if interrupted:
         raise KeyboardInterrupt
     return history
+
+
+class _Episodes:
+    """The episodes of one call of `run`: it steps them, records each that ends, and tells
+    the callbacks. A `state` that holds an episode in progress (`LoopState.episode`) goes on
+    with it."""
+
+    def __init__(self, agent: Agent, environments: Any, history: History,
+                 callbacks: Sequence[Callback], bar: ProgressBar, *, learn: bool,
+                 explore: bool) -> None:
+        self.agent, self.environments, self.history = agent, environments, history
+        self.callbacks, self.bar, self.learn, self.explore = callbacks, bar, learn, explore
+        self.state = state = history.state
+        self.tracker = episodes_engine.EpisodeTracker(environments.count)
+        if state.episode is not None:  # A checkpoint was taken inside an episode: it goes on.
+            episodes_engine.continue_episode(environments, self.tracker, state.episode)
+            state.episode = None
+        self.started = time.perf_counter() - state.seconds
+
+    def seconds(self) -> float:
+        """The loop's wall-clock seconds, those of the runs it continues included."""
+        return time.perf_counter() - self.started
+
+    def play(self, budget: Budget, stop_requested: Callable[[], bool]) -> bool:
+        """Steps until the budget is spent or Ctrl-C; returns whether Ctrl-C stopped it.
+
+        Stopped between two steps, an episode its task can continue later is kept in
+        `state.episode`; any other that the stop cut short is recorded as it is.
+        """
+        state, whole = self.state, True
+        step = functools.partial(episodes_engine.step, self.agent, self.environments,
+                                 self.tracker, state, learn=self.learn, explore=self.explore,
+                                 bar=self.bar)
+        try:
+            while not (budget.spent(state, self.seconds()) or stop_requested()):
+                whole = False  # Until the step and the records of the episodes it ended are done.
+                for episode in step():
+                    self.record(episode)
+                whole = True
+                for callback in self.callbacks:
+                    callback.on_step(state, self.running_episode)
+            interrupted = stop_requested()
+        except KeyboardInterrupt:
+            interrupted = True
+        if interrupted and whole and self.learn:
+            state.episode = self.running_episode()
+        try:
+            self.record_cut_short()
+        except KeyboardInterrupt:
+            interrupted = True
+        return interrupted
+
+    def record(self, episode: dict[str, Any]) -> None:
+        """Records an episode that ended and tells the callbacks."""
+        self.state.seconds = episode["seconds"] = self.seconds()
+        self.history.episodes.append(episode)
+        for callback in self.callbacks:
+            callback.on_episode_end(episode, self.state)
+
+    def running_episode(self) -> dict[str, Any] | None:
+        """The episode in progress, for callbacks that save one (see `Callback.on_step`)."""
+        self.state.seconds = self.seconds()
+        return episodes_engine.running_episode(self.environments, self.tracker)
+
+    def record_cut_short(self) -> None:
+        """Records the episodes the stop cut short (neither terminated nor truncated), but
+        one kept in `state.episode` to continue."""
+        if self.state.episode is not None or not self.environments.records_cut_short:
+            return
+        for index in self.tracker.running():
+            self.record(episodes_engine.end_episode(self.tracker, index, False, False,
+                                                    self.state, self.bar))
 
 
 def check_budget(
@@ -261,15 +299,6 @@ class Budget:
             or (self.episodes is not None and state.episodes >= self.episodes)
             or (self.max_seconds is not None and seconds >= self.max_seconds)
         )
-
-
-def _interrupted(action: Callable[[], None]) -> bool:
-    """Runs `action`; True if Ctrl-C stopped it. The one place the loop catches Ctrl-C."""
-    try:
-        action()
-    except KeyboardInterrupt:
-        return True
-    return False
 
 
 def _start(task: Any, environments: Any, state: LoopState, seed: int | None,
