@@ -203,12 +203,14 @@ class DQNAgent(Agent):
 
     def act(self, observation: Any, *, explore: bool = True) -> int | np.ndarray:
         """The action of highest Q-value, or, exploring, a random one with probability epsilon:
-        an int for one observation (acted on as a batch of one), an array for a batch."""
+        an int for one observation, an array (one action each) for a batch of them."""
         self.build()
-        observations = np.asarray(observation, np.float32)
-        single = observations.shape == self.observation_shape
-        observations = observations[None] if single else observations  # (batch, ...)
-        generator, count = self.progress.generator, len(observations)
+        observations, generator = np.asarray(observation, np.float32), self.progress.generator
+        if observations.shape == self.observation_shape:  # One: plain numbers, the same draws.
+            if explore and generator.random() < self.epsilon:
+                return self.first_action + int(generator.integers(self.num_actions))
+            return self.first_action + int(self._greedy(observations[None]).numpy()[0])
+        count = len(observations)
         random = generator.random(count) < self.epsilon if explore else np.zeros(count, bool)
         random_count = np.count_nonzero(random)
         # The network is asked only for greedy actions: early on, most actions are random.
@@ -216,8 +218,7 @@ class DQNAgent(Agent):
                    else np.zeros(count, np.int64))  # (batch,)
         if random_count:
             actions[random] = generator.integers(self.num_actions, size=random_count)
-        actions = self.first_action + actions  # (batch,)
-        return int(actions[0]) if single else actions
+        return self.first_action + actions  # (batch,)
 
     def learn(self, transition: Transition) -> dict[str, float]:
         """Stores the transition, one step (a batch of one) or a batch of them from a vector of

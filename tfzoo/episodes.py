@@ -261,7 +261,7 @@ def step(agent: Agent, environments: Any, tracker: EpisodeTracker, state: Any, *
     state.steps += len(steps.rows)
     if learn and steps.rows:
         tracker.add_metrics(steps.rows, agent.learn(steps.transition))
-    bar.step(*tracker.leader(), len(steps.rows))
+    bar.step(tracker.leader, len(steps.rows))
     return [end_episode(tracker, index, terminated, truncated, state, bar)
             for index, terminated, truncated in steps.ended]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from tqdm.auto import tqdm
 
@@ -27,13 +28,14 @@ class ProgressBar:
         )
         self._next_postfix = 0.0
 
-    def step(self, episode_return: float, totals: dict[str, tuple[float, int]],
+    def step(self, leader: Callable[[], tuple[float, dict[str, tuple[float, int]]]],
              steps: int = 1) -> None:
-        """Counts `steps` steps (if the bar counts steps); refreshes the figures twice a second."""
+        """Counts `steps` steps (if the bar counts steps); refreshes the figures twice a second
+        with those `leader()` gives: the return and metric sums of the episode to show."""
         if self.enabled and self.counts_steps:
             self.bar.update(steps)
             if time.monotonic() >= self._next_postfix:
-                self._show(episode_return, totals)
+                self._show(*leader())
 
     def episode_end(self, episode_return: float, totals: dict[str, tuple[float, int]]) -> None:
         """Counts one episode (if the bar counts episodes) and shows its final figures."""
