@@ -72,15 +72,19 @@ def test_set_overrides_reach_the_task_and_the_agent(tmp_path, capsys):
 
 
 def test_max_seconds_stops_training_and_still_evaluates(tmp_path, capsys):
+    # What a run learns in a wall-clock budget depends on the machine's speed and load, so
+    # this asserts only the stop, the budget and that the evaluation ran.
     run_dir = tmp_path / "run"
-    main(["train", "linear-regression", "--steps", "100000000", "--max-seconds", "1",
+    main(["train", "linear-regression", "--steps", "100000000", "--max-seconds", "0.5",
           "--logdir", str(run_dir), "--no-progress"])
     summary = json.loads(capsys.readouterr().out)
     budget = json.loads((run_dir / "config.json").read_text())["budget"]
     assert summary["stopped_by"] == "max_seconds"
     assert 0 < summary["steps"] < budget["steps"]  # The clock stopped it, not the steps...
     assert summary["wall_seconds"] >= budget["max_seconds"]  # ...and not before its time.
-    assert summary["eval_return"] > -1e-3
+    assert summary["eval_episodes"] == 1 and np.isfinite(summary["eval_return"])
+    with open(run_dir / "progress.csv") as file:
+        assert int(list(csv.DictReader(file))[-1]["steps"]) == summary["steps"]
 
 
 def test_a_run_killed_half_way_resumes_to_the_same_weights(tmp_path):

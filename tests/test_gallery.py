@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tfzoo
+import tfzoo.tools.play_commands
 from tfzoo.tools.cli import main
 from tfzoo.tools.gallery import classification_gallery, classify_split, text_gallery
 
@@ -42,6 +43,23 @@ def test_play_records_a_grid_for_mnist_and_says_which_file_each_task_takes(
     assert main(["play", str(mnist_run), "--record", str(tmp_path / "grid.gif")]) == 2
     assert "this task's recording is an image grid; name the file *.png" in (
         capsys.readouterr().err)
+
+
+def test_a_missing_drawing_package_is_named_before_the_run_is_loaded(
+    mnist_run, tmp_path, capsys, monkeypatch
+):
+    import importlib.util
+
+    def find_spec(name, *rest):  # As if matplotlib were not installed.
+        return None if name == "matplotlib" else installed(name, *rest)
+
+    installed = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(tfzoo.tools.play_commands, "load_run", None)  # Never reached.
+    assert main(["play", str(mnist_run), "--record", str(tmp_path / "grid.png")]) == 2
+    error = capsys.readouterr().err
+    assert "drawn with matplotlib, which is not installed" in error
+    assert "pip install 'tfzoo[render]'" in error
 
 
 def test_play_records_the_text_of_a_char_rnn_run_per_temperature(tmp_path, capsys):

@@ -110,7 +110,7 @@ def _figure(cells: int) -> Any:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ConfigError("Drawing the gallery needs matplotlib: pip install 'tfzoo[plot]'.") \
+        raise ConfigError("Drawing the gallery needs matplotlib: pip install 'tfzoo[render]'.") \
             from None
     columns = min(cells, 8)
     rows = max(1, math.ceil(cells / columns))

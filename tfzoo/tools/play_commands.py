@@ -11,9 +11,11 @@ and `tfzoo.tools.recording`.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import gymnasium
@@ -37,6 +39,8 @@ def play(arguments: argparse.Namespace) -> int:
     after its gallery with --record."""
     validate.whole_number("--episodes", arguments.episodes)
     seed = validate.new_seed() if arguments.seed is None else validate.seed(arguments.seed)
+    if arguments.record is not None:
+        _check_drawing_extras(arguments.record)
     best = not arguments.last and (
         BestCheckpoint(RunDirectory.open(arguments.run_dir)).read() is not None)
     task, agent, config = load_run(arguments.run_dir, best=best)
@@ -88,6 +92,19 @@ def generate(arguments: argparse.Namespace) -> int:
 
 def _print_at_once(character: str) -> None:
     print(character, end="", flush=True)
+
+
+# The packages that draw each kind of gallery file: the `render` extra brings them all.
+DRAWING_PACKAGES = {".gif": ("PIL", "Pillow"), ".png": ("matplotlib", "matplotlib")}
+
+
+def _check_drawing_extras(path: str) -> None:
+    """Refuses at once, before a run is loaded, a gallery file whose drawing package is not
+    installed (found without importing it)."""
+    module, package = DRAWING_PACKAGES.get(Path(path).suffix.lower(), (None, None))
+    if module is not None and importlib.util.find_spec(module) is None:
+        raise ConfigError(f"--record {path!r} is drawn with {package}, which is not installed: "
+                          f"pip install 'tfzoo[render]'.")
 
 
 def _record(
