@@ -23,6 +23,7 @@ from typing import Any
 from tfzoo.config import load
 from tfzoo.errors import RunInterrupted, TfzooError, TfzooWarning
 from tfzoo.text import CHAPTER_TEMPERATURES
+from tfzoo.tools.startup import import_tensorflow_quietly
 from tfzoo.version import __version__
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
@@ -36,11 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         was asked, 130 when interrupted.
     """
     arguments = parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TensorFlow's start-up chatter out.
     previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     show_warning = warnings.showwarning
     warnings.showwarning = functools.partial(_show_warning, show_warning)
     try:
+        if arguments.tensorflow and not (arguments.verbose or os.environ.get("TFZOO_TF_LOGS")):
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Its later info and warnings.
+            import_tensorflow_quietly()  # Without its start-up chatter on stderr.
         return load(arguments.handler)(arguments)
     except (TfzooError, OSError) as error:  # OSError: a file the command could not use.
         print(f"tfzoo: error: {error}", file=sys.stderr)
@@ -66,8 +69,10 @@ def parser() -> argparse.ArgumentParser:
         prog="tfzoo", description="Train and evaluate the chapter's programs as tfzoo tasks."
     )
     tfzoo.add_argument("--version", action="version", version=f"tfzoo {__version__}")
+    tfzoo.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log "
+                       "lines too (as does TFZOO_TF_LOGS=1)")
     commands = tfzoo.add_subparsers(required=True, metavar="COMMAND")
-    _command(commands, "list", "tfzoo.tools.listing:list_command",
+    _command(commands, "list", "tfzoo.tools.listing:list_command", tensorflow=False,
              help="list every task, its agent and presets")
     for add_parser in (_add_train_parser, _add_eval_parser, _add_generate_parser,
                        _add_play_parser, _add_verify_parser, _add_plot_parser,
@@ -77,10 +82,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _command(commands: Any, name: str, handler: str, *, help: str,
-             description: str | None = None) -> argparse.ArgumentParser:
-    """Adds the command `name`; `main` hands its arguments to `handler` ("module:function")."""
+             description: str | None = None, tensorflow: bool = True) -> argparse.ArgumentParser:
+    """Adds the command `name`; `main` hands its arguments to `handler` ("module:function"),
+    after importing TensorFlow quietly unless the command runs without it (`tensorflow`)."""
     command = commands.add_parser(name, help=help, description=description)
-    command.set_defaults(handler=handler)
+    command.set_defaults(handler=handler, tensorflow=tensorflow)
     return command
 
 
@@ -238,7 +244,7 @@ def _add_check_parser(commands: Any) -> None:
 
 def _add_doctor_parser(commands: Any) -> None:
     doctor = _command(
-        commands, "doctor", "tfzoo.tools.doctor:doctor_command",
+        commands, "doctor", "tfzoo.tools.doctor:doctor_command", tensorflow=False,
         help="versions, devices, where datasets come from, and known traps",
         description="Print versions, devices and where each dataset would be read or downloaded "
         "from, then every known trap found here with its fix. Exits 1 if one would make tfzoo "

@@ -181,8 +181,9 @@ def _cuda_without_gpu(tf: Any) -> list[Finding]:
         "note",
         "This TensorFlow is built with CUDA but finds no GPU: it runs on the CPU and logs "
         "CUDA errors (cuInit, cuda drivers) at start, which are harmless.",
-        "Nothing to do for CPU training; set TF_CPP_MIN_LOG_LEVEL=2 to quiet the logs, or "
-        "install a GPU driver to train on the GPU.",
+        "Nothing to do for CPU training: the tfzoo command holds those start-up lines back "
+        "(--verbose or TFZOO_TF_LOGS=1 shows them; TF_CPP_MIN_LOG_LEVEL cannot, as TensorFlow "
+        "writes them before reading it), or install a GPU driver to train on the GPU.",
     )]
 
 

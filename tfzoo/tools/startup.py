@@ -1,0 +1,58 @@
+"""Importing TensorFlow for the `tfzoo` command without its start-up chatter on the terminal.
+
+TensorFlow's C++ side writes a handful of lines to stderr while it is imported and first
+probes its devices (absl's notice, oneDNN, the CUDA probe of a CPU machine, the CPU features
+it was not built for), before `TF_CPP_MIN_LOG_LEVEL` is read. They look like errors and are
+not. This module holds stderr back while that happens and writes back every other line.
+It is not a log filter for the rest of the run: later lines, errors among them, pass as
+they are.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+
+STARTUP_CHATTER = re.compile("|".join([
+    r"^WARNING: All log messages before absl::InitializeLog\(\) is called",
+    r"\] oneDNN custom operations are on",
+    r"cudart_stub\.cc:\d+\] Could not find cuda drivers",
+    r"cuda_platform\.cc:\d+\] failed call to cuInit",
+    r"cpu_feature_guard\.cc:\d+\] This TensorFlow binary is optimized",
+    r"^To enable the following instructions: .* rebuild TensorFlow",
+    r"\] Unable to register cu(DNN|FFT|BLAS) factory",
+    r"computation_placer\.cc:\d+\] .* already registered",
+]))
+
+
+def without_chatter(text: str) -> str:
+    """`text` without the lines of TensorFlow's start-up chatter."""
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not STARTUP_CHATTER.search(line))
+
+
+def import_tensorflow_quietly() -> None:
+    """Imports TensorFlow and lets it probe its devices with stderr held in a temporary file,
+    then writes back all but the start-up chatter. It lists the physical devices only, so
+    the CPU can still be split into logical devices afterwards (`--cpu-devices`)."""
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as held:
+            os.dup2(held.fileno(), 2)
+            try:
+                import tensorflow as tf  # Here, and only here, so its start-up is held back.
+
+                tf.config.list_physical_devices()
+            finally:
+                sys.stderr.flush()
+                os.dup2(terminal, 2)
+                held.seek(0)
+                sys.stderr.write(without_chatter(held.read().decode("utf-8", "replace")))
+                sys.stderr.flush()
+    finally:
+        os.close(terminal)
