@@ -1,4 +1,5 @@
-"""The `tfzoo` command's start: no TensorFlow start-up chatter on stderr, real lines kept."""
+"""The `tfzoo` command's first seconds: mistakes answered before TensorFlow is imported, and
+no TensorFlow start-up chatter on stderr (other lines kept)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,40 @@ def test_tfzoo_train_writes_no_tensorflow_start_up_lines(tmp_path):
     shown = chatter_lines(train_cartpole(tmp_path / "shown", {**plain, "TFZOO_TF_LOGS": "1"}))
     if not shown:
         pytest.skip("this TensorFlow build writes no start-up lines to hold back")
+
+
+def test_names_read_from_source_are_those_the_constructors_take():
+    import tfzoo
+    from tfzoo.config import declared_names, load, parameter_hints
+
+    entry_points = [*(task.entry_point for task in tfzoo.registry.values()),
+                    *(agent.config for agent in tfzoo.agent_registry.values())]
+    for entry_point in entry_points:
+        assert declared_names(entry_point) == set(parameter_hints(load(entry_point)))
+    assert declared_names(lambda **settings: None) is None  # Not an entry point.
+    assert declared_names("tfzoo.envs.cartpole:nothing_of_that_name") is None
+
+
+CHECK_WITHOUT_TENSORFLOW = """
+import sys
+from tfzoo.tools.cli import main
+try:
+    status = main(sys.argv[1:])
+except SystemExit as exit:
+    status = exit.code
+print("exit", status, "tensorflow imported:", "tensorflow" in sys.modules)
+"""
+
+
+def test_the_command_answers_help_list_and_mistyped_names_without_tensorflow():
+    for arguments, status, said in [
+        (["--help"], 0, "usage: tfzoo"),
+        (["list"], 0, "mnist-cnn"),
+        (["train", "mnist-cn"], 2, "Did you mean 'mnist-cnn'"),
+        (["train", "mnist-mlp", "--set", "nonsense=1"], 2, "Unknown setting 'nonsense'"),
+        (["train", "mnist-mlp", "--preset", "handbok"], 2, "Did you mean 'handbook'"),
+    ]:
+        done = subprocess.run([sys.executable, "-c", CHECK_WITHOUT_TENSORFLOW, *arguments],
+                              capture_output=True, text=True, timeout=300)
+        assert f"exit {status} tensorflow imported: False" in done.stdout, done.stderr
+        assert said in done.stdout + done.stderr

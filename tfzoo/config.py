@@ -9,11 +9,13 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib
+import importlib.util
 import inspect
 import numbers
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from tfzoo.errors import ConfigError, RegistrationError, unknown
@@ -179,3 +181,51 @@ def config_fields(config: Any) -> dict[str, Any]:
 
 def _is_union(hint: Any) -> bool:
     return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
+def declared_names(entry_point: str | Callable[..., Any]) -> set[str] | None:
+    """The keyword names a config dataclass or a task's constructor (an entry point
+    `"module:Name"`) takes, as `parameter_hints` gives them, but read from the module's
+    source without importing it: the command line checks `--set` names before TensorFlow
+    is imported. None when the source does not tell: a callable rather than an entry point,
+    `**kwargs`, a base class or constructor it cannot follow, or no source."""
+    if not isinstance(entry_point, str) or ":" not in entry_point:
+        return None
+    module_name, _, name = entry_point.partition(":")
+    try:
+        found = importlib.util.find_spec(module_name)
+        tree = ast.parse(Path(found.origin).read_text(encoding="utf-8"))
+    except (ImportError, AttributeError, TypeError, OSError, SyntaxError, ValueError):
+        return None  # Not found, not a file of source, or source that does not parse.
+    definitions = {node.name: node for node in tree.body
+                   if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
+    imported = {alias.asname or alias.name: f"{node.module}:{alias.name}" for node in tree.body
+                if isinstance(node, ast.ImportFrom) and node.level == 0 for alias in node.names}
+    return _declared(definitions.get(name), definitions, imported)
+
+
+def _declared(node: ast.AST | None, definitions: dict[str, Any],
+              imported: dict[str, str]) -> set[str] | None:
+    """The names the class or function `node` takes (see `declared_names`), or None."""
+    if isinstance(node, ast.FunctionDef):
+        arguments = node.args
+        return None if arguments.kwarg else {
+            argument.arg for argument in [*arguments.args, *arguments.kwonlyargs]
+            if argument.arg != "self"}
+    if not isinstance(node, ast.ClassDef):
+        return None
+    if not any("dataclass" in ast.unparse(decorator) for decorator in node.decorator_list):
+        constructor = next((item for item in node.body if isinstance(item, ast.FunctionDef)
+                            and item.name == "__init__"), None)
+        return _declared(constructor, definitions, imported)
+    names = {item.target.id for item in node.body if isinstance(item, ast.AnnAssign)
+             and isinstance(item.target, ast.Name) and "ClassVar" not in ast.unparse(item)}
+    for base in node.bases:  # A dataclass has its bases' fields too.
+        base_name = base.id if isinstance(base, ast.Name) else None
+        inherited = (_declared(definitions[base_name], definitions, imported)
+                     if base_name in definitions else
+                     declared_names(imported[base_name]) if base_name in imported else None)
+        if inherited is None:
+            return None
+        names |= inherited
+    return names

@@ -6,7 +6,9 @@ that `tfzoo --help` and `tfzoo list` answer without importing TensorFlow, which 
 seconds. The handlers are in `tfzoo.tools.run_commands` (train, eval),
 `tfzoo.tools.play_commands` (play, generate) and `tfzoo.tools.inspect_commands` (verify,
 plot, check); those of list and doctor are in `tfzoo.tools.listing` and `tfzoo.tools.doctor`,
-which import no TensorFlow (the doctor must also work when TensorFlow is broken).
+which import no TensorFlow (the doctor must also work when TensorFlow is broken). Before
+the other handlers, `tfzoo.tools.preflight` checks the names `train` was given, and
+`tfzoo.tools.startup` imports TensorFlow with its start-up chatter held back.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     show_warning = warnings.showwarning
     warnings.showwarning = functools.partial(_show_warning, show_warning)
     try:
+        if arguments.preflight is not None:  # Checks that need no TensorFlow: at once.
+            load(arguments.preflight)(arguments)
         if arguments.tensorflow and not (arguments.verbose or os.environ.get("TFZOO_TF_LOGS")):
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Its later info and warnings.
             import_tensorflow_quietly()  # Without its start-up chatter on stderr.
@@ -82,11 +86,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _command(commands: Any, name: str, handler: str, *, help: str,
-             description: str | None = None, tensorflow: bool = True) -> argparse.ArgumentParser:
+             description: str | None = None, tensorflow: bool = True,
+             preflight: str | None = None) -> argparse.ArgumentParser:
     """Adds the command `name`; `main` hands its arguments to `handler` ("module:function"),
-    after importing TensorFlow quietly unless the command runs without it (`tensorflow`)."""
+    after `preflight`'s checks (which need no TensorFlow) and after importing TensorFlow
+    quietly, unless the command runs without it (`tensorflow`)."""
     command = commands.add_parser(name, help=help, description=description)
-    command.set_defaults(handler=handler, tensorflow=tensorflow)
+    command.set_defaults(handler=handler, tensorflow=tensorflow, preflight=preflight)
     return command
 
 
@@ -103,6 +109,7 @@ def _add_eval_parser(commands: Any) -> None:
 def _add_train_parser(commands: Any) -> None:
     train = _command(
         commands, "train", "tfzoo.tools.run_commands:train",
+        preflight="tfzoo.tools.preflight:train",
         help="train a task's agent in a new run directory, or resume one",
         description="Train a task's default agent, evaluate it, and write a run directory.",
     )

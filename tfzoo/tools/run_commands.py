@@ -18,6 +18,7 @@ from tfzoo.registration import agent_registry, spec
 from tfzoo.runs.directory import RunDirectory
 from tfzoo.runs.experiment import evaluate_run, resume_run, start_run
 from tfzoo.runs.run_config import RunConfig
+from tfzoo.tools.preflight import unknown_setting
 
 
 def train(arguments: argparse.Namespace) -> int:
@@ -112,11 +113,7 @@ def _split_overrides(
                 f"task.{name}=... or agent.{name}=... to say which."
             )
         if not (in_task or in_agent):
-            raise unknown(
-                "setting", name, [*task_keys, *agent_keys],
-                "Those are all the settings of the task and its agent.",
-                f" for task {task_id!r} (--set {assignment})",
-            )
+            raise unknown_setting(task_id, name, [*task_keys, *agent_keys], assignment)
         (task_overrides if in_task else agent_overrides)[name] = value
     return task_overrides, agent_overrides
 

@@ -1,0 +1,43 @@
+"""The checks of `tfzoo train`'s names that need no TensorFlow, made before it is imported,
+so that a mistyped task, preset, agent or `--set` name is answered at once.
+
+They are the same checks `tfzoo.tools.run_commands` makes again once TensorFlow is there;
+where a name cannot be told from the source alone (`tfzoo.config.declared_names` gives
+None), they leave it to those.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+
+from tfzoo.config import declared_names, parse_assignment
+from tfzoo.errors import UnknownNameError, unknown
+from tfzoo.registration import agent_registry, spec
+
+
+def train(arguments: argparse.Namespace) -> None:
+    """Refuses an unknown task id, preset, agent or `--set` name of `tfzoo train`."""
+    if arguments.resume is not None or arguments.task is None:
+        return  # Answered by the handler: it names what is wrong with the run or the flags.
+    task_spec = spec(arguments.task)
+    task_spec.preset(arguments.preset)
+    agent_name = arguments.agent or task_spec.agent
+    if agent_name not in agent_registry:
+        raise unknown("agent", agent_name, agent_registry, "Those are all the agents.")
+    task_names = declared_names(task_spec.entry_point)
+    agent_names = declared_names(agent_registry[agent_name].config)
+    if task_names is None or agent_names is None:
+        return
+    for assignment in arguments.set:
+        name = parse_assignment(assignment)[0].rpartition(".")[2]
+        if name not in task_names and name not in agent_names:
+            raise unknown_setting(arguments.task, name, [*task_names, *agent_names], assignment)
+
+
+def unknown_setting(task_id: str, name: str, names: Iterable[str],
+                    assignment: str) -> UnknownNameError:
+    """The error for a `--set` name that neither the task nor its agent takes."""
+    return unknown("setting", name, sorted(names),
+                   "Those are all the settings of the task and its agent.",
+                   f" for task {task_id!r} (--set {assignment})")
