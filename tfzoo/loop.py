@@ -120,13 +120,14 @@ def evaluate(
     *,
     episodes: int = 1,
     seed: int | None = None,
-    progress: bool = False,
+    progress: bool | str = False,
 ) -> float:
     """Runs `episodes` greedy episodes (`explore=False`, no learning); returns the mean return.
 
     On a supervised task's test split this is the test score (accuracy, or minus the MSE).
     `seed` seeds the task and its spaces only: evaluating never disturbs the process-wide
-    random generators a training run draws from.
+    random generators a training run draws from. `progress` shows a bar (a string is its
+    label, e.g. "evaluate final policy").
     """
     return float(np.mean(evaluation_returns(
         agent, task, episodes=episodes, seed=seed, progress=progress
@@ -139,7 +140,7 @@ def evaluation_returns(
     *,
     episodes: int = 1,
     seed: int | None = None,
-    progress: bool = False,
+    progress: bool | str = False,
 ) -> list[float]:
     """The return of each of the greedy episodes `evaluate` runs, in order."""
     whole_number("episodes", episodes)
@@ -152,7 +153,7 @@ def evaluation_returns(
 
 def run(agent: Agent, task: gymnasium.Env | SideBySide, *, steps: int | None = None,
         episodes: int | None = None, seed: int | None = None, learn: bool = True,
-        explore: bool = True, max_seconds: float | None = None, progress: bool = True,
+        explore: bool = True, max_seconds: float | None = None, progress: bool | str = True,
         callbacks: Sequence[Callback] = (), state: LoopState | None = None,
         seed_globals: bool = True) -> History:
     """The loop behind `train` and `evaluate`: reset -> act -> step -> learn until the budget.
@@ -160,7 +161,8 @@ def run(agent: Agent, task: gymnasium.Env | SideBySide, *, steps: int | None = N
     `agent`, `steps`, `episodes` and `seed` are as for `train`; `task` is any `gymnasium.Env`,
     a Gymnasium vector environment (for agents with `batched_act`), or `SideBySide` copies.
     `learn` calls `agent.learn` after every step; `explore` is passed to `agent.act`; the run
-    also stops, cleanly, after `max_seconds`; `callbacks` hear of each episode's end and of
+    also stops, cleanly, after `max_seconds`; `progress` shows a bar (a string is its label,
+    "train" or "evaluate" otherwise); `callbacks` hear of each episode's end and of
     the stop; `state` holds the counters and random states to continue from (None starts
     afresh); `seed_globals` with `seed` also seeds Python, NumPy, TensorFlow and Keras.
 
@@ -176,7 +178,8 @@ def run(agent: Agent, task: gymnasium.Env | SideBySide, *, steps: int | None = N
     environments.start(_start(task, environments, state, seed, seed_globals))
     for callback in callbacks:
         callback.on_run_start(agent, task, state)
-    bar = budget.progress_bar(state, "train" if learn else "evaluate", progress)
+    label = progress if isinstance(progress, str) else "train" if learn else "evaluate"
+    bar = budget.progress_bar(state, label, bool(progress))
     loop = _Episodes(agent, environments, history, callbacks, bar, learn=learn, explore=explore)
     with interrupts_between_steps() as stop_requested:
         try:

@@ -26,14 +26,16 @@ class ProgressBar:
             total=total, initial=initial, unit="step" if counts_steps else "episode",
             desc=description, disable=not enabled, dynamic_ncols=True, mininterval=0.5,
         )
-        self._next_postfix = 0.0
+        self._next_postfix, self._timing = 0.0, False
+        if enabled:  # Until the first step is done: it traces and compiles the graphs.
+            self.bar.set_postfix_str("compiling")
 
     def step(self, leader: Callable[[], tuple[float, dict[str, tuple[float, int]]]],
              steps: int = 1) -> None:
         """Counts `steps` steps (if the bar counts steps); refreshes the figures twice a second
         with those `leader()` gives: the return and metric sums of the episode to show."""
         if self.enabled and self.counts_steps:
-            self.bar.update(steps)
+            self._count(steps)
             if time.monotonic() >= self._next_postfix:
                 self._show(*leader())
 
@@ -41,12 +43,24 @@ class ProgressBar:
         """Counts one episode (if the bar counts episodes) and shows its final figures."""
         if self.enabled:
             if not self.counts_steps:
-                self.bar.update(1)
+                self._count(1)
             self._show(episode_return, totals)
 
     def close(self) -> None:
         """Draws the bar one last time and releases the terminal line."""
         self.bar.close()
+
+    def _count(self, done: int) -> None:
+        """Counts `done` more; after the first count, which included compiling, the bar's
+        clock starts again there, so that its rate and time left leave compiling out."""
+        if self._timing:
+            self.bar.update(done)
+            return
+        counted = self.bar.n + done
+        self.bar.reset()  # tqdm's own restart: its clock and rate start afresh...
+        self.bar.n = self.bar.last_print_n = self.bar.initial = counted  # ...from here.
+        self.bar.refresh()
+        self._timing = True
 
     def _show(self, episode_return: float, totals: dict[str, tuple[float, int]]) -> None:
         shown = {"return": f"{episode_return:.4g}"}

@@ -221,11 +221,12 @@ def load_run(
 
 def evaluate_run(
     path: str | os.PathLike, *, episodes: int | None = None, seed: int | None = None,
-    best: bool = False,
+    best: bool = False, progress: bool = False,
 ) -> float:
     """Re-evaluates a saved run as its training did at the end; returns the mean return.
 
-    With `best`, evaluates the best policy its periodic evaluations saw instead.
+    With `best`, evaluates the best policy its periodic evaluations saw instead; `progress`
+    shows a bar.
     """
     _, agent, config = load_run(path, best=best)
     eval_task = rebuild_evaluation_task(config)
@@ -233,6 +234,7 @@ def evaluate_run(
         agent, eval_task,
         episodes=spec(config["task"]).evaluation.episodes if episodes is None else episodes,
         seed=config["seed"] if seed is None else validate.seed(seed),
+        progress=progress and f"evaluate {'best policy' if best else 'last checkpoint'}",
     )
 
 

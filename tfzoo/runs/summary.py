@@ -57,7 +57,8 @@ def train_and_summarize(
                 progress=progress,
             )
             traces = trace_counts(agent)  # Before the best policy is restored into the agent.
-            figures = _final_evaluation(agent, eval_task, evaluation, config["seed"], best)
+            figures = _final_evaluation(agent, eval_task, evaluation, config["seed"], best,
+                                        progress)
     except KeyboardInterrupt:
         raise RunInterrupted(run_directory.path) from None
     rows = logger.rows
@@ -89,11 +90,12 @@ def _periodic_evaluation(
 
 def _final_evaluation(
     agent: Agent, eval_task: gymnasium.Env, evaluation: Evaluation, seed: int,
-    best: BestCheckpoint,
+    best: BestCheckpoint, progress: bool,
 ) -> dict[str, Any]:
     """summary.json's figures of the final evaluation: the agent's, then those of the best
-    policy the run kept, if it kept one (restoring it into `agent`)."""
-    returns = evaluation_returns(agent, eval_task, episodes=evaluation.episodes, seed=seed)
+    policy the run kept, if it kept one (restoring it into `agent`); `progress` shows bars."""
+    returns = evaluation_returns(agent, eval_task, episodes=evaluation.episodes, seed=seed,
+                                 progress=progress and "evaluate final policy")
     figures = {"eval_return": statistics.mean(returns), "eval_episodes": len(returns)}
     if len(returns) > 1:
         figures["eval_return_std"] = statistics.pstdev(returns)
@@ -101,7 +103,8 @@ def _final_evaluation(
         figures[f"eval_{name}"] = value
     if best.read() is not None:
         saved = best.restore(agent)
-        returns = evaluation_returns(agent, eval_task, episodes=evaluation.episodes, seed=seed)
+        returns = evaluation_returns(agent, eval_task, episodes=evaluation.episodes, seed=seed,
+                                     progress=progress and "evaluate best policy")
         figures.update({
             "best_eval_return": statistics.mean(returns),
             "best_eval_return_std": statistics.pstdev(returns),

@@ -39,7 +39,7 @@ def train(arguments: argparse.Namespace) -> int:
 def evaluate(arguments: argparse.Namespace) -> int:
     """`tfzoo eval`: re-evaluates a saved run (or its best policy) and prints the mean return."""
     score = evaluate_run(arguments.run_dir, episodes=arguments.episodes, seed=arguments.seed,
-                         best=arguments.best)
+                         best=arguments.best, progress=True)
     print(json.dumps({"run_dir": arguments.run_dir, "eval_return": score}, indent=2))
     return 0
 
