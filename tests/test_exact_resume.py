@@ -164,3 +164,18 @@ def test_a_resume_that_cannot_be_exact_says_why(tmp_path, monkeypatch):
     assert all("resumes, but not exactly as an uninterrupted run" in line for line in lines)
     assert "with save_replay=False the replay buffer is refilled first" in lines[0]
     assert "was cut short where the run stopped, and a new episode starts" in lines[1]
+
+
+@pytest.mark.parametrize("saved", [
+    [], {"return": True, "length": 3, "metrics": {}, "task": {}},
+    {"return": 1.0, "length": 0, "metrics": {}, "task": {}},
+    {"return": 1.0, "length": 2, "metrics": {"loss": [1.0, 2.5]}, "task": {}},
+    {"return": 1.0, "length": 2, "metrics": {}, "task": {}, "code": "os.system"},
+])
+def test_an_episode_in_progress_from_a_file_is_checked(saved):
+    from tfzoo.episodes import check_running_episode
+
+    check_running_episode({"return": 0.5, "length": 2, "metrics": {"loss": [1.0, 2]},
+                           "task": {"batch": 2}})
+    with pytest.raises(ValueError, match="episode in progress"):
+        check_running_episode(saved)

@@ -295,16 +295,22 @@ def continue_episode(environments: Any, tracker: EpisodeTracker, saved: Any) -> 
 def check_running_episode(saved: Any) -> None:
     """Raises ValueError unless `saved` has the form `running_episode` gives (it comes from a
     file); the task checks its own position when it continues."""
-    metrics = saved.get("metrics") if isinstance(saved, dict) else None
     if not (isinstance(saved, dict) and set(saved) == {"return", "length", "metrics", "task"}
-            and isinstance(saved["return"], (int, float)) and not isinstance(saved["return"], bool)
-            and isinstance(saved["length"], int) and not isinstance(saved["length"], bool)
-            and saved["length"] > 0 and isinstance(metrics, dict)
+            and _is_number(saved["return"]) and _is_count(saved["length"])
+            and saved["length"] > 0 and isinstance(saved["metrics"], dict)
             and all(isinstance(name, str) and isinstance(pair, list) and len(pair) == 2
-                    and isinstance(pair[0], (int, float)) and isinstance(pair[1], int)
-                    for name, pair in metrics.items())):
+                    and _is_number(pair[0]) and _is_count(pair[1])
+                    for name, pair in saved["metrics"].items())):
         raise ValueError("the episode in progress is not a dict of return, length, metric "
                          "sums and the task's position")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _final_observations(observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:
