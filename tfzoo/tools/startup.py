@@ -14,6 +14,8 @@ import os
 import re
 import sys
 import tempfile
+import threading
+import time
 
 STARTUP_CHATTER = re.compile("|".join([
     r"^WARNING: All log messages before absl::InitializeLog\(\) is called",
@@ -36,11 +38,16 @@ def without_chatter(text: str) -> str:
 def import_tensorflow_quietly() -> None:
     """Imports TensorFlow and lets it probe its devices with stderr held in a temporary file,
     then writes back all but the start-up chatter. It lists the physical devices only, so
-    the CPU can still be split into logical devices afterwards (`--cpu-devices`)."""
+    the CPU can still be split into logical devices afterwards (`--cpu-devices`). On a
+    terminal, a status line counts the seconds meanwhile, then is cleared."""
     if "tensorflow" in sys.modules:
         return
     sys.stderr.flush()
     terminal = os.dup(2)
+    done = threading.Event()
+    counter = threading.Thread(target=_count_seconds, args=(terminal, done), daemon=True)
+    if sys.stderr.isatty():
+        counter.start()
     try:
         with tempfile.TemporaryFile() as held:
             os.dup2(held.fileno(), 2)
@@ -49,6 +56,9 @@ def import_tensorflow_quietly() -> None:
 
                 tf.config.list_physical_devices()
             finally:
+                done.set()
+                if counter.is_alive():
+                    counter.join()  # Its line is cleared before anything else is written.
                 sys.stderr.flush()
                 os.dup2(terminal, 2)
                 held.seek(0)
@@ -56,3 +66,14 @@ def import_tensorflow_quietly() -> None:
                 sys.stderr.flush()
     finally:
         os.close(terminal)
+
+
+def _count_seconds(terminal: int, done: threading.Event) -> None:
+    """Writes "importing TensorFlow... N s" to the terminal every second until `done`, then
+    clears the line."""
+    started = time.monotonic()
+    os.write(terminal, b"tfzoo: importing TensorFlow...")
+    while not done.wait(1.0):
+        os.write(terminal, f"\rtfzoo: importing TensorFlow... "
+                           f"{time.monotonic() - started:.0f} s".encode())
+    os.write(terminal, b"\r\033[K")
