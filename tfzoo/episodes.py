@@ -60,7 +60,8 @@ class SingleEnvironment:
         self.observation, self.reset_seed = None, seed
 
     def continue_at(self, position: Any) -> None:
-        """Makes the first step continue the episode at `position` (from `position`)."""
+        """Makes the first step continue the episode at `position`, which `position()` gave
+        when a checkpoint was taken inside that episode."""
         self.resume = position
 
     def position(self) -> dict[str, Any] | None:

@@ -1,5 +1,5 @@
 """Writing files all or nothing: what run directories, downloads and recordings write through,
-and holding Ctrl-C back while they do."""
+and holding Ctrl-C back while they do (or, in the loop, until the step it lands in is done)."""
 
 from __future__ import annotations
 
