@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -40,19 +42,34 @@ def synthetic_text(characters: int = 20_000, seed: int = 0) -> str:
     return "".join(pieces)[:characters]
 
 
-def fail_learning_at(monkeypatch, call: int, error: BaseException) -> None:
-    """Makes the supervised agent's `learn` raise `error` on its `call`-th call (from 1)."""
+def count_learning(monkeypatch, at: int | None = None, action=None) -> list[int]:
+    """Counts the supervised agent's `learn` calls (in a list of one); `action` runs at call
+    `at` (from 1), before that call learns."""
     from tfzoo.agents.supervised import SupervisedAgent
 
     original, count = SupervisedAgent.learn, [0]
 
     def learn(self, transition):
         count[0] += 1
-        if count[0] == call:
-            raise error
+        if count[0] == at:
+            action()
         return original(self, transition)
 
     monkeypatch.setattr(SupervisedAgent, "learn", learn)
+    return count
+
+
+def fail_learning_at(monkeypatch, call: int, error: BaseException) -> None:
+    """Makes the supervised agent's `learn` raise `error` on its `call`-th call (from 1)."""
+    def fail():
+        raise error
+
+    count_learning(monkeypatch, call, fail)
+
+
+def tfzoo_command(*arguments: str) -> list[str]:
+    """The `tfzoo` command with `arguments`, for a subprocess of this Python."""
+    return [sys.executable, "-m", "tfzoo.tools.cli", *arguments]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import fail_learning_at
+from conftest import fail_learning_at, tfzoo_command
 
 import tfzoo
 from tfzoo.tools.cli import main
@@ -22,10 +22,6 @@ from tfzoo.tools.cli import main
 # A run whose weights depend on every step and on the task's shuffling: batches of one
 # sample, reshuffled each episode from the task's random state.
 SHUFFLED = ["--set", "batch_size=1", "--set", "shuffle=True", "--preset", "handbook"]
-
-
-def tfzoo_command(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "tfzoo.tools.cli", *arguments]
 
 
 def final_weights(run_dir) -> list[np.ndarray]:

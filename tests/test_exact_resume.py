@@ -12,10 +12,10 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import count_learning
 
 import tfzoo
 from tfzoo.agents.dqn import DQNAgent
-from tfzoo.agents.supervised import SupervisedAgent
 from tfzoo.errors import RunDirectoryWarning
 
 # The synthetic MNIST of conftest has 1,200 training images: a pass is 120 batches of 10,
@@ -23,20 +23,6 @@ from tfzoo.errors import RunDirectoryWarning
 RUN = dict(preset="handbook", seed=0, steps=200, task_overrides={"batch_size": 10},
            progress=False, deterministic=True)
 STOP_AT = 150
-
-
-def count_learning(monkeypatch, at: int | None = None, action=None) -> list[int]:
-    """Counts the supervised agent's `learn` calls (in a list of one); `action` runs at `at`."""
-    original, count = SupervisedAgent.learn, [0]
-
-    def learn(self, transition):
-        count[0] += 1
-        if count[0] == at:
-            action()
-        return original(self, transition)
-
-    monkeypatch.setattr(SupervisedAgent, "learn", learn)
-    return count
 
 
 def rows(run_dir) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import tfzoo_command
 
 import tfzoo
 from tfzoo import seeding
@@ -21,10 +22,6 @@ from tfzoo.tools.cli import main
 # marker and ends the process, if anything ever runs pytest from the run directory.
 PLANTED_INI = "[pytest]\naddopts = -p planted\npythonpath = .\n"
 PLANTED_PLUGIN = "import os, pathlib\npathlib.Path({marker!r}).write_text('ran')\nos._exit(7)\n"
-
-
-def tfzoo_command(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "tfzoo.tools.cli", *arguments]
 
 
 def unfinished_run(path, **settings):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import tfzoo_command
 
 from tfzoo.tools.startup import STARTUP_CHATTER, without_chatter
 
@@ -32,8 +33,8 @@ def test_only_the_start_up_chatter_is_dropped():
 def train_cartpole(tmp_path, environment: dict[str, str]) -> str:
     """The stderr of a short `tfzoo train cartpole-dqn` in a fresh process with `environment`."""
     done = subprocess.run(
-        [sys.executable, "-m", "tfzoo.tools.cli", "train", "cartpole-dqn", "--steps", "20",
-         "--set", "learning_starts=10", "--logdir", str(tmp_path / "run"), "--no-progress"],
+        tfzoo_command("train", "cartpole-dqn", "--steps", "20", "--set", "learning_starts=10",
+                      "--logdir", str(tmp_path / "run"), "--no-progress"),
         capture_output=True, text=True, timeout=300, env=environment)
     assert done.returncode == 0, done.stderr
     return done.stderr

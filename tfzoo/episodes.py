@@ -20,6 +20,7 @@ from tfzoo import seeding
 from tfzoo.core import Agent, Task, Transition
 from tfzoo.errors import ConfigError
 from tfzoo.progress import ProgressBar
+from tfzoo.validate import whole_number
 
 
 @dataclass(frozen=True)
@@ -297,21 +298,19 @@ def check_running_episode(saved: Any) -> None:
     """Raises ValueError unless `saved` has the form `running_episode` gives (it comes from a
     file); the task checks its own position when it continues."""
     if not (isinstance(saved, dict) and set(saved) == {"return", "length", "metrics", "task"}
-            and _is_number(saved["return"]) and _is_count(saved["length"])
-            and saved["length"] > 0 and isinstance(saved["metrics"], dict)
+            and _is_number(saved["return"]) and isinstance(saved["metrics"], dict)
             and all(isinstance(name, str) and isinstance(pair, list) and len(pair) == 2
-                    and _is_number(pair[0]) and _is_count(pair[1])
-                    for name, pair in saved["metrics"].items())):
+                    and _is_number(pair[0]) for name, pair in saved["metrics"].items())):
         raise ValueError("the episode in progress is not a dict of return, length, metric "
                          "sums and the task's position")
+    whole_number("the episode in progress: length", saved["length"], error=ValueError)
+    for name, (_, count) in saved["metrics"].items():
+        whole_number(f"the episode in progress: count of {name!r}", count, error=ValueError)
 
 
 def _is_number(value: Any) -> bool:
+    """A real number (NaN too: a metric's sum may be NaN in a run that is not damaged)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _final_observations(observations: np.ndarray, info: dict[str, Any]) -> np.ndarray:

@@ -222,7 +222,7 @@ class _Episodes:
         Stopped between two steps, an episode its task can continue later is kept in
         `state.episode`; any other that the stop cut short is recorded as it is.
         """
-        state, whole = self.state, True
+        state, whole, running_episode = self.state, True, self.running_episode
         step = functools.partial(episodes_engine.step, self.agent, self.environments,
                                  self.tracker, state, learn=self.learn, explore=self.explore,
                                  bar=self.bar)
@@ -233,7 +233,7 @@ class _Episodes:
                     self.record(episode)
                 whole = True
                 for callback in self.callbacks:
-                    callback.on_step(state, self.running_episode)
+                    callback.on_step(state, running_episode)
             interrupted = stop_requested()
         except KeyboardInterrupt:
             interrupted = True

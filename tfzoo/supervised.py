@@ -103,15 +103,15 @@ class SupervisedTask(Task):
 
     def _resume(self, position: Any) -> np.ndarray:
         """Continues the pass `position` (from `episode_position`) describes; its batch."""
-        batch = position.get("batch") if isinstance(position, dict) else None
         order = position.get("order") if isinstance(position, dict) else None
-        if not (isinstance(batch, int) and not isinstance(batch, bool)
-                and 0 <= batch < self.batches_per_pass and set(position) == {"order", "batch"}
+        if not (isinstance(position, dict) and set(position) == {"order", "batch"}
                 and (order is not None) == self.shuffle):
             raise ValueError(
                 f"reset(options={{'resume': position}}) takes what episode_position() returned "
                 f"for this task (shuffle={self.shuffle}, {self.batches_per_pass} batches a "
                 f"pass), not {position!r:.200}.")
+        batch = whole_number("the position's batch", position["batch"], minimum=0,
+                             maximum=self.batches_per_pass - 1, error=ValueError)
         try:
             generator = None if order is None else seeding.generator_from_state(order, "order")
         except (TypeError, KeyError, ValueError) as error:

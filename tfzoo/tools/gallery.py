@@ -21,6 +21,7 @@ from tfzoo.core import Agent
 from tfzoo.errors import ConfigError
 from tfzoo.files import atomic_path
 from tfzoo.text import CHAPTER_TEMPERATURES, check_temperature, generate
+from tfzoo.tools.recording import RENDER_EXTRA
 from tfzoo.validate import whole_number
 
 
@@ -110,7 +111,7 @@ def _figure(cells: int) -> Any:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ConfigError("Drawing the gallery needs matplotlib: pip install 'tfzoo[render]'.") \
+        raise ConfigError(f"Drawing the gallery needs matplotlib: {RENDER_EXTRA}.") \
             from None
     columns = min(cells, 8)
     rows = max(1, math.ceil(cells / columns))

@@ -31,7 +31,7 @@ from tfzoo.runs.directory import RunDirectory
 from tfzoo.runs.experiment import load_run
 from tfzoo.runs.summary import rebuild_evaluation_task
 from tfzoo.tools.gallery import classification_gallery, text_gallery
-from tfzoo.tools.recording import record
+from tfzoo.tools.recording import RENDER_EXTRA, record
 
 
 def play(arguments: argparse.Namespace) -> int:
@@ -104,7 +104,7 @@ def _check_drawing_extras(path: str) -> None:
     module, package = DRAWING_PACKAGES.get(Path(path).suffix.lower(), (None, None))
     if module is not None and importlib.util.find_spec(module) is None:
         raise ConfigError(f"--record {path!r} is drawn with {package}, which is not installed: "
-                          f"pip install 'tfzoo[render]'.")
+                          f"{RENDER_EXTRA}.")
 
 
 def _record(

@@ -22,17 +22,23 @@ def train(arguments: argparse.Namespace) -> None:
         return  # Answered by the handler: it names what is wrong with the run or the flags.
     task_spec = spec(arguments.task)
     task_spec.preset(arguments.preset)
-    agent_name = arguments.agent or task_spec.agent
-    if agent_name not in agent_registry:
-        raise unknown("agent", agent_name, agent_registry, "Those are all the agents.")
     task_names = declared_names(task_spec.entry_point)
-    agent_names = declared_names(agent_registry[agent_name].config)
+    agent_names = declared_names(agent_registry[agent_of(arguments.task, arguments.agent)].config)
     if task_names is None or agent_names is None:
         return
     for assignment in arguments.set:
         name = parse_assignment(assignment)[0].rpartition(".")[2]
         if name not in task_names and name not in agent_names:
             raise unknown_setting(arguments.task, name, [*task_names, *agent_names], assignment)
+
+
+def agent_of(task_id: str, agent: str | None) -> str:
+    """The name of the agent that trains `task_id`: `agent`, or the task's own; refused,
+    naming the agents there are, if it is not registered."""
+    name = agent or spec(task_id).agent
+    if name not in agent_registry:
+        raise unknown("agent", name, agent_registry, "Those are all the agents.")
+    return name
 
 
 def unknown_setting(task_id: str, name: str, names: Iterable[str],

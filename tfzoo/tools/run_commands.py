@@ -13,12 +13,12 @@ from typing import Any
 
 from tfzoo import distribute
 from tfzoo.config import load, parameter_hints, parse_assignment, takes_any_keyword
-from tfzoo.errors import ConfigError, TfzooError, unknown
+from tfzoo.errors import ConfigError, TfzooError
 from tfzoo.registration import agent_registry, spec
 from tfzoo.runs.directory import RunDirectory
 from tfzoo.runs.experiment import evaluate_run, resume_run, start_run
 from tfzoo.runs.run_config import RunConfig
-from tfzoo.tools.preflight import unknown_setting
+from tfzoo.tools.preflight import agent_of, unknown_setting
 
 
 def train(arguments: argparse.Namespace) -> int:
@@ -94,10 +94,7 @@ def _split_overrides(
     task_keys = parameter_hints(task_entry)
     # A Gymnasium id's task takes whatever its environment's constructor takes.
     open_task = takes_any_keyword(task_entry)
-    agent_name = agent or spec(task_id).agent
-    if agent_name not in agent_registry:
-        raise unknown("agent", agent_name, agent_registry, "Those are all the agents.")
-    agent_keys = parameter_hints(load(agent_registry[agent_name].config))
+    agent_keys = parameter_hints(load(agent_registry[agent_of(task_id, agent)].config))
     task_overrides, agent_overrides = {}, {}
     for assignment in assignments:
         key, value = parse_assignment(assignment)
@@ -120,9 +117,8 @@ def _split_overrides(
 
 def _check_takes_strategy(task_id: str, agent: str | None) -> None:
     """Refuses --strategy for an agent without a `strategy` setting, saying what it has."""
-    name = agent or spec(task_id).agent
-    if name in agent_registry and "strategy" not in parameter_hints(
-            load(agent_registry[name].config)):
+    name = agent_of(task_id, agent)
+    if "strategy" not in parameter_hints(load(agent_registry[name].config)):
         raise ConfigError(
             f"--strategy splits the batches of supervised agents across devices; the {name!r} "
             f"agent has no batches to split. For the DQN agent, collect experience in parallel "
