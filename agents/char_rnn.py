@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfzoo.agents.optimizers import make_loss, make_optimizer
+from tfzoo.agents.optimizers import budget_schedule, make_loss, make_optimizer
 from tfzoo.agents.supervised import SupervisedAgent, SupervisedConfig
 from tfzoo.compiled import Compiled
 from tfzoo.config import load, parameter_hints
@@ -64,8 +64,8 @@ class CharRNNAgent(SupervisedAgent):
     Args:
         model: A character model (`RNN`, `FastRNN` or `CharLSTM`), or a function
             returning one.
-        optimizer, loss, observation_space, action_space, jit_predictions, strategy: As
-            for `SupervisedAgent`.
+        optimizer, loss, observation_space, action_space, jit_predictions, strategy,
+            divergence_factor, learning_rate_schedule: As for `SupervisedAgent`.
         vocabulary: The task's vocabulary.
     """
 
@@ -83,10 +83,12 @@ class CharRNNAgent(SupervisedAgent):
         jit_predictions: bool = False,
         strategy: str | tf.distribute.Strategy | None = None,
         divergence_factor: float | None = 1e4,
+        learning_rate_schedule: keras.optimizers.schedules.LearningRateSchedule | None = None,
     ) -> None:
         super().__init__(model, optimizer, loss, observation_space=observation_space,
                          action_space=action_space, jit_predictions=jit_predictions,
-                         strategy=strategy, divergence_factor=divergence_factor)
+                         strategy=strategy, divergence_factor=divergence_factor,
+                         learning_rate_schedule=learning_rate_schedule)
         self.vocabulary = vocabulary
         self.vocabulary_characters = tf.Variable(vocabulary.characters, trainable=False)
         targets = tf.TensorSpec((None, *action_space.shape[1:]), tf.int64)
@@ -208,6 +210,7 @@ def build(task: gymnasium.Env, config: CharRNNConfig) -> CharRNNAgent:
         observation_space=task.observation_space, action_space=task.action_space,
         vocabulary=vocabulary, jit_predictions=config.jit_predictions,
         strategy=config.strategy, divergence_factor=config.divergence_factor,
+        learning_rate_schedule=budget_schedule(config),
     )
 
 

@@ -134,6 +134,9 @@ class DQNConfig:
     """Units of `exploration_unit` over which epsilon falls linearly (the chapter's: 99)."""
     exploration_unit: Literal["steps", "episodes"] = "steps"
     """What `exploration_duration` counts: environment steps, or episodes (the chapter's)."""
+    exploration_fraction: float | None = None
+    """Epsilon falls over this share of the run's budget instead (SB3's exploration_fraction),
+    so that a shorter budget explores for less of it; None: over `exploration_duration`."""
     bootstrap_truncated: bool = True
     """Bootstrap past a time limit; False ends there, as the chapter's old gym API had to."""
     save_replay: bool = True
@@ -150,6 +153,8 @@ class DQNConfig:
                               f"{self.batch_size}, or no batch can ever be drawn.")
         for name in ("gamma", "exploration_start", "exploration_end"):
             number(name, getattr(self, name), minimum=0, maximum=1)
+        number("exploration_fraction", self.exploration_fraction, above=0, maximum=1,
+               optional=True)
         number("tau", self.tau, above=0, maximum=1)  # At 0 the target network never moves.
         number("learning_rate", self.learning_rate, above=0)
         number("max_grad_norm", self.max_grad_norm, above=0, optional=True)
@@ -182,6 +187,7 @@ class DQNAgent(Agent):
         self.q_network = self.target_network = None  # Keras models, made by `build`.
         # The counters and random generator, kept in checkpoints; `build` seeds the generator.
         self.progress = SavedAttributes(steps=0, episodes=0, generator=np.random.default_rng(0))
+        self.budget_spent = 0.0  # Told by the loop before each step (`set_budget_spent`).
         if config.save_replay:  # Checkpoints keep the agent's attributes: now the buffer too.
             self.saved_replay = self.replay_buffer.state
         else:  # A resumed run says what differs.
@@ -197,9 +203,25 @@ class DQNAgent(Agent):
     def epsilon(self) -> float:
         """The current probability of a random action while exploring."""
         config, progress = self.config, self.progress
-        t = progress.steps if config.exploration_unit == "steps" else progress.episodes
-        return linear_schedule(config.exploration_start, config.exploration_end,
-                               config.exploration_duration, t)
+        duration, t = config.exploration_fraction, self.budget_spent
+        if duration is None:
+            duration = config.exploration_duration
+            t = progress.steps if config.exploration_unit == "steps" else progress.episodes
+        return linear_schedule(config.exploration_start, config.exploration_end, duration, t)
+
+    def set_budget_spent(self, fraction: float) -> None:
+        """Keeps the fraction of the run's budget spent, for `exploration_fraction`."""
+        self.budget_spent = fraction
+
+    def schedules(self) -> dict[str, dict[str, Any]]:
+        """Epsilon's schedule (see `Agent.schedules`), linear over a share of the budget or over
+        `exploration_duration` of its unit; the learning rate is constant."""
+        config = self.config
+        over = ({"over": "budget", "fraction": config.exploration_fraction}
+                if config.exploration_fraction is not None else
+                {"over": config.exploration_unit, "duration": config.exploration_duration})
+        return {"epsilon": {"shape": "linear", "start": config.exploration_start,
+                            "end": config.exploration_end, **over, "now": self.epsilon}}
 
     def act(self, observation: Any, *, explore: bool = True) -> int | np.ndarray:
         """The action of highest Q-value, or, exploring, a random one with probability epsilon:

@@ -18,16 +18,29 @@ OPTIMIZERS = {kind.__name__.lower(): kind for kind in (
     keras.optimizers.Adafactor)}
 
 
+def budget_schedule(config: Any) -> keras.optimizers.schedules.LearningRateSchedule | None:
+    """The learning rate as a Keras schedule of the fraction of the run's budget spent (0 to
+    1) that a `SupervisedConfig` describes, or None: a constant rate, or a cosine over a fixed
+    `decay_steps`, which the optimizer follows itself (see `make_optimizer`)."""
+    if config.schedule != "cosine" or config.decay_steps is not None:
+        return None
+    # Keras's cosine over one unit: called with the fraction spent, it computes exactly
+    # what CosineDecay(learning_rate, N) computes at step fraction * N.
+    return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=1)
+
+
 def make_optimizer(config: Any) -> keras.optimizers.Optimizer:
-    """The Keras optimizer a `SupervisedConfig` describes, with its learning-rate schedule."""
+    """The Keras optimizer a `SupervisedConfig` describes. A cosine over fixed `decay_steps`
+    is its learning-rate schedule; one over the budget (`decay_steps=None`) is set by the
+    agent at each step from `budget_schedule`, so here the rate starts as a plain number."""
     if config.learning_rate <= 0 and config.schedule != "constant":
         raise ConfigError(f"learning_rate={config.learning_rate} must be > 0 for a schedule.")
     learning_rate: Any = config.learning_rate
-    if config.schedule == "cosine":
+    if config.schedule == "cosine" and config.decay_steps is not None:
         if config.decay_steps <= 0:
             raise ConfigError(
                 f"schedule='cosine' needs decay_steps > 0 (got {config.decay_steps}); set it "
-                "to the number of training steps."
+                "to the number of training steps, or to None to decay over the run's budget."
             )
         learning_rate = keras.optimizers.schedules.CosineDecay(
             config.learning_rate, config.decay_steps

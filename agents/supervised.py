@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfzoo.agents.optimizers import make_loss, make_optimizer
+from tfzoo.agents.optimizers import budget_schedule, make_loss, make_optimizer
 from tfzoo.compiled import Compiled
 from tfzoo.core import Agent, Transition
 from tfzoo.distribute import make_strategy
@@ -48,10 +48,12 @@ class SupervisedConfig:
     """Nesterov momentum, for "sgd"."""
 
     schedule: Literal["constant", "cosine"] = "constant"
-    """How the learning rate changes: "cosine" decays it to 0 over `decay_steps`."""
+    """How the learning rate changes: "cosine" decays it to 0 over the run's budget (or over
+    `decay_steps`)."""
 
-    decay_steps: int = 0
-    """Steps of the cosine decay (the training budget, usually)."""
+    decay_steps: int | None = None
+    """Steps of the cosine decay; None: the run's whole budget, however it is given (steps,
+    episodes or seconds, whichever is further along), so that any budget ends annealed."""
 
     loss: str = "auto"
     """A Keras loss name; "auto" is cross-entropy on logits for classification tasks and
@@ -96,6 +98,10 @@ class SupervisedAgent(Agent):
         optimizer: A Keras optimizer.
         loss: A Keras loss, or any `(targets, outputs) -> loss` function.
         jit_predictions: Compile the forward pass that predicts ahead with XLA.
+        learning_rate_schedule: A Keras schedule called with the fraction of the run's
+            budget spent (0 to 1, see `Agent.set_budget_spent`) instead of a step, e.g.
+            `CosineDecay(1e-3, decay_steps=1)`: each step sets the optimizer's learning rate
+            (a number, then) to its value. None: the optimizer's own rate or schedule.
         strategy: A `tf.distribute.Strategy` (or its name, see `tfzoo.distribute`) to train
             with: each step's batch (the global batch) is split evenly across its replicas,
             which sum their gradients, so the update is the one-device update up to float
@@ -119,8 +125,13 @@ class SupervisedAgent(Agent):
         jit_predictions: bool = False,
         strategy: str | tf.distribute.Strategy | None = None,
         divergence_factor: float | None = 1e4,
+        learning_rate_schedule: keras.optimizers.schedules.LearningRateSchedule | None = None,
     ) -> None:
         super().__init__()
+        # A schedule of the budget: each step sets the optimizer's rate from the fraction spent.
+        self.learning_rate_schedule = learning_rate_schedule
+        self.budget_spent = (None if learning_rate_schedule is None
+                             else tf.Variable(0.0, trainable=False, name="budget_spent"))
         self.divergence = LossWatch(divergence_factor)
         self.strategy = make_strategy(strategy)
         self._distributed = (tf.distribute.has_strategy()
@@ -174,6 +185,28 @@ class SupervisedAgent(Agent):
                 f"{float(self.optimizer.learning_rate):g}), e.g. --set learning_rate=..., or "
                 f"use a smaller momentum.")
         return {"loss": loss}
+
+    def set_budget_spent(self, fraction: float) -> None:
+        """Keeps the fraction of the budget spent, for the learning-rate schedule of the budget."""
+        if self.budget_spent is not None:
+            self.budget_spent.assign(fraction)
+
+    def schedules(self) -> dict[str, dict[str, Any]]:
+        """The learning rate's schedule (see `Agent.schedules`): the Keras schedule's class and
+        settings, what it counts ("budget": the fraction of the run's budget spent, "steps":
+        the optimizer's steps) and its value now; or "constant"."""
+        if self.learning_rate_schedule is not None:
+            keras_schedule = keras.optimizers.schedules.serialize(self.learning_rate_schedule)
+            now, over = self.learning_rate_schedule(self.budget_spent), "budget"
+        else:
+            keras_schedule = self.optimizer.get_config()["learning_rate"]
+            now, over = self.optimizer.learning_rate, "steps"
+        if not isinstance(keras_schedule, dict):
+            return {"learning_rate": {"shape": "constant", "now": float(now)}}
+        settings = {name: value for name, value in keras_schedule["config"].items()
+                    if name != "name"}
+        return {"learning_rate": {"shape": keras_schedule["class_name"], **settings,
+                                  "over": over, "now": float(now)}}
 
     def restore(self, path) -> None:
         """Restores a checkpoint written by `save` (forgetting any prediction made ahead)."""
@@ -251,6 +284,8 @@ class SupervisedAgent(Agent):
         return loss
 
     def _train_step_and_predict_eagerly(self, inputs, targets, next_inputs):
+        if self.learning_rate_schedule is not None:  # This step's rate, from the budget spent.
+            self.optimizer.learning_rate.assign(self.learning_rate_schedule(self.budget_spent))
         if self._distributed:
             loss = self._distributed_train_step(inputs, targets)
         else:
@@ -311,5 +346,5 @@ def build(task: gymnasium.Env, config: SupervisedConfig) -> SupervisedAgent:
         model, make_optimizer(config), make_loss(config.loss, classify),
         observation_space=task.observation_space, action_space=task.action_space,
         jit_predictions=config.jit_predictions, strategy=config.strategy,
-        divergence_factor=config.divergence_factor,
+        divergence_factor=config.divergence_factor, learning_rate_schedule=budget_schedule(config),
     )

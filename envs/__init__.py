@@ -66,10 +66,10 @@ def _register_mnist(id: str, *, network: str, model: str, accuracy: float, time:
             ),
             "default": Preset(
                 f"Tuned for accuracy per second: {tuning}, images shifted by up to 2 pixels in "
-                f"training, batches of 128, Adam 1e-3 with cosine decay over {epochs} epochs.",
+                f"training, batches of 128, Adam 1e-3 with cosine decay over the budget "
+                f"({epochs} epochs).",
                 task={"batch_size": 128},
-                agent={"model": f"{model}-tuned", "learning_rate": 1e-3, "schedule": "cosine",
-                       "decay_steps": tuned_steps},
+                agent={"model": f"{model}-tuned", "learning_rate": 1e-3, "schedule": "cosine"},
                 steps=tuned_steps,
             ),
         },
@@ -122,10 +122,10 @@ register(
             "Tuned for test bits per character in under a quarter of an hour: CharLSTM "
             "(embedding 64, LSTM 512, dropout 0.25) predicting every position of windows of "
             "100 drawn from anywhere in the text, 1060 batches of 64, Adam 4e-3 with cosine "
-            "decay.",
+            "decay over the budget.",
             task={"window": 100, "batch_size": 64, "target": "all"},
             agent={"model": "char-lstm", "units": 512, "dropout": 0.25, "learning_rate": 4e-3,
-                   "schedule": "cosine", "decay_steps": 1060},
+                   "schedule": "cosine"},
             steps=1060,
         ),
     },
@@ -171,12 +171,12 @@ register(
         "default": Preset(
             "Tuned to solve CartPole in few steps and seconds: QNetwork (64, 64), Adam 2e-3, "
             "gamma 0.98, MSE, a target network updated every 50 gradient steps, 4 gradient "
-            "steps of 64 every 4 environment steps, epsilon 1 -> 0.02 over 10,000 steps, "
-            "30,000 steps.",
+            "steps of 64 every 4 environment steps, epsilon 1 -> 0.02 over the first third "
+            "of the budget (10,000 steps), 30,000 steps.",
             agent={"hidden_sizes": (64, 64), "learning_rate": 2e-3, "gamma": 0.98,
                    "batch_size": 64, "learning_starts": 1000, "train_freq": 4,
                    "gradient_steps": 4, "target_update_interval": 50, "double_dqn": False,
-                   "loss": "mse", "exploration_end": 0.02, "exploration_duration": 10_000},
+                   "loss": "mse", "exploration_end": 0.02, "exploration_fraction": 1 / 3},
             steps=30_000,
         ),
     },

@@ -20,8 +20,9 @@ from tfzoo.errors import RunDirectoryWarning
 
 # The synthetic MNIST of conftest has 1,200 training images: a pass is 120 batches of 10,
 # so the run's 150th step is in the middle of its second episode (of 200 steps in all).
+# Its learning rate anneals over the budget, so the resume must also go on with the schedule.
 RUN = dict(preset="handbook", seed=0, steps=200, task_overrides={"batch_size": 10},
-           progress=False, deterministic=True)
+           agent_overrides={"schedule": "cosine"}, progress=False, deterministic=True)
 STOP_AT = 150
 
 

@@ -120,6 +120,23 @@ class Agent(tf.Module):
         """Learns from one transition; returns metrics (may be empty, e.g. while a buffer fills)."""
         raise NotImplementedError(f"{type(self).__name__} must implement learn().")
 
+    def set_budget_spent(self, fraction: float) -> None:
+        """Hears how much of the run's budget is spent, from 0 to 1, before each training step.
+
+        `tfzoo.train` calls it with the furthest along of the budget's limits (steps,
+        episodes, seconds), so a schedule that follows it (a learning rate annealed over
+        the whole run, say) ends annealed however short the budget; after the last step it
+        is called once more with the final fraction. The default ignores it. Agents used
+        outside the loop hear nothing, so their budget schedules stay at their start.
+        """
+
+    def schedules(self) -> dict[str, dict[str, Any]]:
+        """The agent's schedules as JSON-ready data, each with its value `now`, e.g.
+        `{"learning_rate": {"shape": "cosine", "start": 0.004, "end": 0.0, "over": "budget",
+        "now": 0.004}}`; a run records them in config.json and, at the end, summary.json.
+        The default has none."""
+        return {}
+
     def build(self) -> None:
         """Creates the agent's variables now if it creates them lazily; called before restoring.
 

@@ -226,8 +226,11 @@ class _Episodes:
         step = functools.partial(episodes_engine.step, self.agent, self.environments,
                                  self.tracker, state, learn=self.learn, explore=self.explore,
                                  bar=self.bar)
+        tell_agent = self.agent.set_budget_spent if self.learn else None
         try:
-            while not (budget.spent(state, self.seconds()) or stop_requested()):
+            while not (budget.spent(state, seconds := self.seconds()) or stop_requested()):
+                if tell_agent is not None:  # Schedules that follow the budget read it.
+                    tell_agent(budget.fraction_spent(state, seconds))
                 whole = False  # Until the step and the records of the episodes it ended are done.
                 for episode in step():
                     self.record(episode)
@@ -239,6 +242,8 @@ class _Episodes:
             interrupted = True
         if interrupted and whole and self.learn:
             state.episode = self.running_episode()
+        if tell_agent is not None:  # Where the schedules end (annealed, if the budget is spent).
+            tell_agent(budget.fraction_spent(state, self.seconds()))
         try:
             self.record_cut_short()
         except KeyboardInterrupt:
@@ -294,6 +299,15 @@ class Budget:
         if self.steps is not None:
             return ProgressBar(self.steps, state.steps, True, description, enabled)
         return ProgressBar(self.episodes, state.episodes, False, description, enabled)
+
+    def fraction_spent(self, state: LoopState, seconds: float) -> float:
+        """How much of the budget `state` has spent, from 0 to 1: the furthest along of its
+        limits, so that a schedule following it ends annealed whichever limit stops the run.
+        With steps alone it is exactly `state.steps / steps`, as deterministic as the steps."""
+        limits = ((state.steps, self.steps), (state.episodes, self.episodes),
+                  (seconds, self.max_seconds))
+        return min(1.0, max(done / limit if limit else 1.0
+                            for done, limit in limits if limit is not None))
 
     def spent(self, state: LoopState, seconds: float) -> bool:
         """True once `state` (after `seconds` of running) has reached any of the limits."""

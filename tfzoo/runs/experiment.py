@@ -66,7 +66,7 @@ def start_run(
     agent_spec, agent_settings = _agent_config(config)
     agent = load(agent_spec.entry_point)(task, agent_settings)
     _check_stops_together(config, agent)
-    record = _as_json(_record(config, task, agent_spec, agent_settings))
+    record = _as_json(_record(config, task, agent_spec, agent_settings, agent))
     # Both built before anything is written, so that a bad setting fails first.
     training_task = _training_task(record, agent) or task
     eval_task = rebuild_evaluation_task(record)
@@ -110,10 +110,10 @@ def _check_stops_together(config: RunConfig, agent: Agent) -> None:
         )
 
 
-def _record(
-    config: RunConfig, task: gymnasium.Env, agent_spec: AgentSpec, agent_settings: Any
-) -> dict[str, Any]:
-    """What config.json records (beside versions and machine): everything to rebuild the run."""
+def _record(config: RunConfig, task: gymnasium.Env, agent_spec: AgentSpec,
+            agent_settings: Any, agent: Agent) -> dict[str, Any]:
+    """What config.json records (beside versions and machine): everything to rebuild the run,
+    and the agent's schedules, as they start (what they follow is the budget beside them)."""
     return {
         "task": config.task, "preset": config.preset, "agent": agent_spec.name,
         "seed": config.seed,
@@ -121,7 +121,7 @@ def _record(
                    "max_seconds": config.max_seconds},
         "task_kwargs": full_kwargs(load(spec(config.task).entry_point),
                                    task.unwrapped.spec.kwargs),
-        "agent_config": config_fields(agent_settings),
+        "agent_config": config_fields(agent_settings), "schedules": agent.schedules(),
         "overrides": {"task": dict(config.task_overrides), "agent": dict(config.agent_overrides)},
         "checkpoint_seconds": config.checkpoint_seconds, "deterministic": config.deterministic,
         "execution": config.execution, "num_envs": config.num_envs,

@@ -56,7 +56,8 @@ def train_and_summarize(
                 callbacks=[*_periodic_evaluation(evaluation, config, best), logger, *callbacks],
                 progress=progress,
             )
-            traces = trace_counts(agent)  # Before the best policy is restored into the agent.
+            # Before the best policy is restored into the agent.
+            traces, schedules = trace_counts(agent), agent.schedules()
             figures = _final_evaluation(agent, eval_task, evaluation, config["seed"], best,
                                         progress)
     except KeyboardInterrupt:
@@ -68,7 +69,8 @@ def train_and_summarize(
         "wall_seconds": round(state.seconds, 3),
         "train_return": float(rows[-1]["return"]) if rows else None,
         **figures, "execution": config.get("execution", "compiled"), "traces": traces,
-        "stopped_by": _stop_reason(state, budget), "run_dir": str(run_directory.path),
+        "stopped_by": _stop_reason(state, budget), "schedules": schedules,
+        "run_dir": str(run_directory.path),
     }
     run_directory.write_summary(summary)
     return summary
