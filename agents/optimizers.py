@@ -9,6 +9,7 @@ from typing import Any
 import keras
 
 from tfzoo.errors import ConfigError, unknown
+from tfzoo.validate import number
 
 # The optimizers a config may name; a name is only ever looked up here.
 OPTIMIZERS = {kind.__name__.lower(): kind for kind in (
@@ -22,11 +23,36 @@ def budget_schedule(config: Any) -> keras.optimizers.schedules.LearningRateSched
     """The learning rate as a Keras schedule of the fraction of the run's budget spent (0 to
     1) that a `SupervisedConfig` describes, or None: a constant rate, or a cosine over a fixed
     `decay_steps`, which the optimizer follows itself (see `make_optimizer`)."""
+    number("decay_start", config.decay_start, minimum=0, below=1)
     if config.schedule != "cosine" or config.decay_steps is not None:
+        if config.decay_start:
+            raise ConfigError(
+                f"decay_start={config.decay_start} holds the rate before a cosine over the "
+                f"budget, which needs schedule='cosine' and decay_steps=None (now "
+                f"{config.schedule!r} and {config.decay_steps}); set those, or decay_start=0.")
         return None
-    # Keras's cosine over one unit: called with the fraction spent, it computes exactly
-    # what CosineDecay(learning_rate, N) computes at step fraction * N.
+    if config.decay_start > 0:
+        return CosineAfter(config.learning_rate, config.decay_start)
+    # Keras's cosine over one unit: called with the fraction spent, it follows the formula
+    # of CosineDecay(learning_rate, N) at step fraction * N (equal up to float rounding).
     return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=1)
+
+
+class CosineAfter(keras.optimizers.schedules.LearningRateSchedule):
+    """A rate that stays at `learning_rate` until the fraction `start` of the budget is spent,
+    then follows Keras's cosine down to 0 over the rest: warmup-stable-decay (Hägele et al.,
+    2024) without the warmup, for budgets too short to spend decaying."""
+
+    def __init__(self, learning_rate: float, start: float) -> None:
+        self.learning_rate, self.start = learning_rate, start
+        self.cosine = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=1)
+
+    def __call__(self, fraction: Any) -> Any:
+        fraction = keras.ops.cast(fraction, "float32")
+        return self.cosine(keras.ops.maximum(fraction - self.start, 0.0) / (1.0 - self.start))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate, "start": self.start}
 
 
 def make_optimizer(config: Any) -> keras.optimizers.Optimizer:

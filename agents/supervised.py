@@ -55,6 +55,10 @@ class SupervisedConfig:
     """Steps of the cosine decay; None: the run's whole budget, however it is given (steps,
     episodes or seconds, whichever is further along), so that any budget ends annealed."""
 
+    decay_start: float = 0.0
+    """With the cosine over the budget: the fraction of it spent at the full rate before the
+    cosine starts (0: it starts at once)."""
+
     loss: str = "auto"
     """A Keras loss name; "auto" is cross-entropy on logits for classification tasks and
     mean squared error for regression tasks."""
@@ -201,12 +205,13 @@ class SupervisedAgent(Agent):
         else:
             keras_schedule = self.optimizer.get_config()["learning_rate"]
             now, over = self.optimizer.learning_rate, "steps"
+        now = float(tf.convert_to_tensor(now))  # A variable, mirrored when distributed, or not.
         if not isinstance(keras_schedule, dict):
-            return {"learning_rate": {"shape": "constant", "now": float(now)}}
+            return {"learning_rate": {"shape": "constant", "now": now}}
         settings = {name: value for name, value in keras_schedule["config"].items()
                     if name != "name"}
         return {"learning_rate": {"shape": keras_schedule["class_name"], **settings,
-                                  "over": over, "now": float(now)}}
+                                  "over": over, "now": now}}
 
     def restore(self, path) -> None:
         """Restores a checkpoint written by `save` (forgetting any prediction made ahead)."""

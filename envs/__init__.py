@@ -37,7 +37,8 @@ register(
 
 def _register_mnist(id: str, *, network: str, model: str, accuracy: float, time: str,
                     chapter: float, tuning: str, epochs: int, tuned_accuracy: float,
-                    tuned_time: str, threshold: float, quick_steps: int) -> None:
+                    tuned_time: str, tuned_seeds: str, threshold: float,
+                    quick_steps: int) -> None:
     """Registers one of the chapter's MNIST classifiers: its program as the handbook preset
     and a tuned default, both trained by the supervised agent with Adam 1e-3.
 
@@ -46,7 +47,8 @@ def _register_mnist(id: str, *, network: str, model: str, accuracy: float, time:
         network, model: The chapter's network in words, and its name in the model registry.
         accuracy, time, chapter: The handbook's expected accuracy and time; the chapter's.
         tuning, epochs: What the default adds to the chapter's model, and its epochs.
-        tuned_accuracy, tuned_time: The default's expected accuracy and time.
+        tuned_accuracy, tuned_time, tuned_seeds: The default's expected accuracy and time,
+            and the seeds its accuracy is the mean of.
         threshold, quick_steps: The handbook accuracy `tfzoo check` requires; its quick steps.
     """
     tuned_steps = epochs * 469  # Batches of 128 in the 60,000 training images, per epoch.
@@ -66,10 +68,11 @@ def _register_mnist(id: str, *, network: str, model: str, accuracy: float, time:
             ),
             "default": Preset(
                 f"Tuned for accuracy per second: {tuning}, images shifted by up to 2 pixels in "
-                f"training, batches of 128, Adam 1e-3 with cosine decay over the budget "
-                f"({epochs} epochs).",
+                f"training, batches of 128, Adam 1e-3 for the first three quarters of the "
+                f"budget ({epochs} epochs), then a cosine decay to 0 over the last quarter.",
                 task={"batch_size": 128},
-                agent={"model": f"{model}-tuned", "learning_rate": 1e-3, "schedule": "cosine"},
+                agent={"model": f"{model}-tuned", "learning_rate": 1e-3, "schedule": "cosine",
+                       "decay_start": 0.75},
                 steps=tuned_steps,
             ),
         },
@@ -78,7 +81,7 @@ def _register_mnist(id: str, *, network: str, model: str, accuracy: float, time:
                 "handbook": Expected("eval_return", accuracy, f"1000 batches of 50, {time}",
                                      f"chapter: {chapter}; scripts/benchmark.py mnist, seeds 0-2"),
                 "default": Expected("eval_return", tuned_accuracy, f"{epochs} epochs, {tuned_time}",
-                                    "scripts/benchmark.py mnist, seeds 0-2"),
+                                    f"scripts/benchmark.py mnist, seeds {tuned_seeds}"),
             },
             check=Check("handbook", steps=1000, metric="eval_return", threshold=threshold,
                         quick_steps=quick_steps, quick_threshold=0.7),
@@ -90,13 +93,15 @@ _register_mnist(
     "mnist-mlp", network="MLP (Dense 100 ReLU, Dense 10)", model="mlp",
     accuracy=0.9478, time="2 s", chapter=0.9479,
     tuning="two hidden layers of 512 with dropout 0.2", epochs=9,
-    tuned_accuracy=0.9872, tuned_time="45 s", threshold=0.93, quick_steps=100,
+    tuned_accuracy=0.9875, tuned_time="45 s", tuned_seeds="0-2", threshold=0.93,
+    quick_steps=100,
 )
 _register_mnist(
     "mnist-cnn", network="CNN (two 5x5 conv + pool, Dense 1024, Dense 10)", model="cnn",
     accuracy=0.9858, time="39 s", chapter=0.9881,
     tuning="the chapter's CNN with dropout 0.5 before its last layer", epochs=8,
-    tuned_accuracy=0.9951, tuned_time="5.3 min", threshold=0.975, quick_steps=30,
+    tuned_accuracy=0.9958, tuned_time="5.3 min", tuned_seeds="0-1", threshold=0.975,
+    quick_steps=30,
 )
 
 register(
@@ -121,11 +126,11 @@ register(
         "default": Preset(
             "Tuned for test bits per character in under a quarter of an hour: CharLSTM "
             "(embedding 64, LSTM 512, dropout 0.25) predicting every position of windows of "
-            "100 drawn from anywhere in the text, 1060 batches of 64, Adam 4e-3 with cosine "
-            "decay over the budget.",
+            "100 drawn from anywhere in the text, 1060 batches of 64, Adam 4e-3 for the first "
+            "three quarters of the budget, then a cosine decay to 0 over the last quarter.",
             task={"window": 100, "batch_size": 64, "target": "all"},
             agent={"model": "char-lstm", "units": 512, "dropout": 0.25, "learning_rate": 4e-3,
-                   "schedule": "cosine"},
+                   "schedule": "cosine", "decay_start": 0.75},
             steps=1060,
         ),
     },
@@ -133,7 +138,7 @@ register(
         expected={
             "handbook": Expected("eval_bits_per_char", 3.48, "1000 batches of 50, 55-68 s",
                                  "chapter: 2.37 nats (3.42 bits); scripts/benchmark.py char-rnn"),
-            "default": Expected("eval_bits_per_char", 1.972, "1060 batches of 64, 10-13 min",
+            "default": Expected("eval_bits_per_char", 1.921, "1060 batches of 64, 10-13 min",
                                 "scripts/benchmark.py char-rnn, seed 0"),
         },
         check=Check("handbook", steps=1000, metric="eval_bits_per_char", threshold=3.7,
@@ -185,8 +190,8 @@ register(
             "handbook": Expected("best 100-episode score", 499.0, "500 episodes",
                                  "chapter: 196 after 238 episodes; scripts/benchmark.py "
                                  "cartpole, seed 0"),
-            "default": Expected("best_eval_return", 500.0, "30,000 steps, 32 s",
-                                "scripts/benchmark.py cartpole: 5 of 5 seeds"),
+            "default": Expected("best_eval_return", 499.7, "30,000 steps, 32-38 s",
+                                "scripts/benchmark.py cartpole: 5 of 5 seeds >= 475"),
         },
         check=Check("default", steps=30_000, metric="best_eval_return", threshold=475.0,
                     quick_steps=3000, quick_threshold=100.0),

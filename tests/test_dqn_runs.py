@@ -157,3 +157,24 @@ def test_set_reaches_a_gymnasium_environments_constructor(tmp_path, capsys):
     assert main(["train", "MountainCar-v0", "--agent", "dqn", "--steps", "10",
                  "--set", "gravity=2", "--logdir", str(tmp_path / "other")]) == 2
     assert "cannot be made with {'gravity': 2}" in capsys.readouterr().err
+
+
+def test_the_final_evaluation_plays_side_by_side_and_tfzoo_eval_gives_its_figure(
+        tmp_path, monkeypatch):
+    from tfzoo.agents.dqn import DQNAgent
+
+    shapes, act = [], DQNAgent.act
+    monkeypatch.setattr(DQNAgent, "act", lambda self, observation, *, explore=True: (
+        shapes.append(len(observation) if explore is False else None),
+        act(self, observation, explore=explore))[1])
+    # Never learns: the greedy policy of the first weights, whose returns vary with the start.
+    summary = tfzoo.start_run("cartpole-dqn", seed=3, steps=50, path=tmp_path / "run",
+                              agent_overrides={"learning_starts": 10**6}, progress=False)
+    final = [shape for shape in shapes if shape is not None][:summary["eval_episodes"]]
+    assert final[0] == 100, "one act for the first observation of all 100 episodes"
+    _, agent, config = tfzoo.load_run(tmp_path / "run")
+    one_by_one = [tfzoo.evaluate(agent, tfzoo.make("cartpole-dqn"), episodes=1, seed=3 + i)
+                  for i in range(100)]  # Episode i starts from seed + i.
+    assert summary["eval_return"] == pytest.approx(sum(one_by_one) / 100, abs=1e-12)
+    assert len(set(one_by_one)) > 1
+    assert tfzoo.evaluate_run(tmp_path / "run") == summary["eval_return"]

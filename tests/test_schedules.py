@@ -83,6 +83,32 @@ def test_a_cosine_over_the_budget_anneals_whatever_the_budget(steps):
     assert agent.schedules()["learning_rate"]["now"] == 0.0
 
 
+def test_decay_start_holds_the_rate_then_anneals_over_the_rest_of_the_budget():
+    task = blobs()
+    agent = learner(task, schedule="cosine", decay_start=0.5)
+    rates = []
+
+    class Watch(tfzoo.Callback):
+        def on_step(self, state, running_episode):
+            rates.append(float(agent.optimizer.learning_rate))
+
+    tfzoo.train(agent, task, steps=8, seed=0, progress=False, callbacks=[Watch()])
+    # Steps 0-4 learn at the full rate; steps 5-7 at a cosine over the last half (4 steps).
+    expected = [0.01 * 0.5 * (1 + math.cos(math.pi * max(step / 8 - 0.5, 0) / 0.5))
+                for step in range(8)]
+    assert rates[:5] == [pytest.approx(0.01)] * 5
+    assert rates == [pytest.approx(rate, rel=1e-5) for rate in expected]
+    assert agent.schedules()["learning_rate"] == {
+        "shape": "CosineAfter", "learning_rate": 0.01, "start": 0.5, "over": "budget",
+        "now": 0.0}
+    for settings, message in [({"decay_start": 1.0}, "decay_start=1.0 must be a number"),
+                              ({"decay_start": 0.5}, "needs schedule='cosine'"),
+                              ({"schedule": "cosine", "decay_steps": 10, "decay_start": 0.5},
+                               "decay_steps=None")]:
+        with pytest.raises(ConfigError, match=message):
+            learner(task, **settings)
+
+
 def test_a_cosine_over_fixed_steps_stays_keras_own_and_says_so():
     task = blobs()
     agent = learner(task, schedule="cosine", decay_steps=100)

@@ -131,10 +131,10 @@ class Agent(tf.Module):
         """
 
     def schedules(self) -> dict[str, dict[str, Any]]:
-        """The agent's schedules as JSON-ready data, each with its value `now`, e.g.
-        `{"learning_rate": {"shape": "cosine", "start": 0.004, "end": 0.0, "over": "budget",
-        "now": 0.004}}`; a run records them in config.json and, at the end, summary.json.
-        The default has none."""
+        """The agent's schedules as JSON-ready data, each with its value `now`, e.g. the DQN's
+        `{"epsilon": {"shape": "linear", "start": 1.0, "end": 0.02, "over": "budget",
+        "fraction": 0.33, "now": 1.0}}`; a run records them in config.json as they start
+        and in summary.json as they ended. The default has none."""
         return {}
 
     def build(self) -> None:

@@ -56,14 +56,13 @@ class PeriodicEvaluation(Callback):
         self.make_task, self.every_steps, self.episodes = make_task, every_steps, episodes
         self.seed, self.on_best, self.best_return = seed, on_best, best_return
         self.agent: Agent | None = None
-        self.tasks: list[gymnasium.Env] = []
+        self.tasks: gymnasium.Env | SideBySide | None = None
         self.next_evaluation = every_steps
 
     def on_run_start(self, agent: Agent, task: gymnasium.Env, state: LoopState) -> None:
         """Makes the evaluation tasks and schedules the first evaluation after this step."""
         self.agent = agent
-        copies = self.episodes if agent.batched_act else 1
-        self.tasks = [self.make_task() for _ in range(copies)]
+        self.tasks = evaluation_tasks(self.make_task, agent, self.episodes)
         self.next_evaluation = (state.steps // self.every_steps + 1) * self.every_steps
 
     def on_episode_end(self, record: dict[str, Any], state: LoopState) -> None:
@@ -73,10 +72,19 @@ class PeriodicEvaluation(Callback):
         number = state.steps // self.every_steps
         self.next_evaluation = (number + 1) * self.every_steps
         seed = None if self.seed is None else self.seed + number * self.episodes
-        tasks = SideBySide(self.tasks, self.agent) if self.agent.batched_act else self.tasks[0]
-        score = evaluate(self.agent, tasks, episodes=self.episodes, seed=seed)
+        score = evaluate(self.agent, self.tasks, episodes=self.episodes, seed=seed)
         record["eval_return"] = score
         if score > self.best_return:
             self.best_return = score
             if self.on_best is not None:
                 self.on_best(self.agent, score, state)
+
+
+def evaluation_tasks(make_task: Callable[[], gymnasium.Env], agent: Agent,
+                     episodes: int) -> gymnasium.Env | SideBySide:
+    """What an evaluation of `episodes` greedy episodes plays on: `SideBySide` copies made by
+    `make_task` when the agent acts on batches (`batched_act`), else one task, whose episodes
+    follow one another."""
+    if agent.batched_act:
+        return SideBySide([make_task() for _ in range(episodes)], agent)
+    return make_task()

@@ -23,7 +23,7 @@ from tfzoo.loop import Callback, LoopState, evaluation_returns, run
 from tfzoo.registration import make, spec
 from tfzoo.runs.best import BestCheckpoint
 from tfzoo.runs.directory import RunDirectory
-from tfzoo.runs.evaluation import PeriodicEvaluation
+from tfzoo.runs.evaluation import PeriodicEvaluation, evaluation_tasks
 from tfzoo.runs.logger import RunLogger
 
 
@@ -33,6 +33,20 @@ def rebuild_evaluation_task(config: Mapping[str, Any], **overrides: Any) -> gymn
     evaluation = spec(config["task"]).evaluation.task
     settings = {**config["task_kwargs"], **evaluation, **overrides}
     return make(config["task"], preset=config["preset"], **settings)
+
+
+def final_evaluation_returns(
+    agent: Agent, config: Mapping[str, Any], *, episodes: int, seed: int | None,
+    progress: bool | str = False, eval_task: gymnasium.Env | None = None,
+) -> list[float]:
+    """The returns of a run's final evaluation, as summary.json and `tfzoo eval` give them:
+    `episodes` greedy episodes on the run's evaluation task (`eval_task`, or one rebuilt),
+    side by side on copies of it when the agent acts on batches (`batched_act`), as the
+    periodic evaluations play them (episode i starts from `seed + i`), else one after another."""
+    tasks = eval_task
+    if agent.batched_act or eval_task is None:
+        tasks = evaluation_tasks(lambda: rebuild_evaluation_task(config), agent, episodes)
+    return evaluation_returns(agent, tasks, episodes=episodes, seed=seed, progress=progress)
 
 
 def train_and_summarize(
@@ -58,8 +72,7 @@ def train_and_summarize(
             )
             # Before the best policy is restored into the agent.
             traces, schedules = trace_counts(agent), agent.schedules()
-            figures = _final_evaluation(agent, eval_task, evaluation, config["seed"], best,
-                                        progress)
+            figures = _final_evaluation(agent, eval_task, config, best, progress)
     except KeyboardInterrupt:
         raise RunInterrupted(run_directory.path) from None
     rows = logger.rows
@@ -91,13 +104,15 @@ def _periodic_evaluation(
 
 
 def _final_evaluation(
-    agent: Agent, eval_task: gymnasium.Env, evaluation: Evaluation, seed: int,
-    best: BestCheckpoint, progress: bool,
+    agent: Agent, eval_task: gymnasium.Env, config: Mapping[str, Any], best: BestCheckpoint,
+    progress: bool,
 ) -> dict[str, Any]:
     """summary.json's figures of the final evaluation: the agent's, then those of the best
     policy the run kept, if it kept one (restoring it into `agent`); `progress` shows bars."""
-    returns = evaluation_returns(agent, eval_task, episodes=evaluation.episodes, seed=seed,
-                                 progress=progress and "evaluate final policy")
+    episodes, seed = spec(config["task"]).evaluation.episodes, config["seed"]
+    returns = final_evaluation_returns(agent, config, episodes=episodes, seed=seed,
+                                       progress=progress and "evaluate final policy",
+                                       eval_task=eval_task)
     figures = {"eval_return": statistics.mean(returns), "eval_episodes": len(returns)}
     if len(returns) > 1:
         figures["eval_return_std"] = statistics.pstdev(returns)
@@ -105,8 +120,9 @@ def _final_evaluation(
         figures[f"eval_{name}"] = value
     if best.read() is not None:
         saved = best.restore(agent)
-        returns = evaluation_returns(agent, eval_task, episodes=evaluation.episodes, seed=seed,
-                                     progress=progress and "evaluate best policy")
+        returns = final_evaluation_returns(agent, config, episodes=episodes, seed=seed,
+                                           progress=progress and "evaluate best policy",
+                                           eval_task=eval_task)
         figures.update({
             "best_eval_return": statistics.mean(returns),
             "best_eval_return_std": statistics.pstdev(returns),
