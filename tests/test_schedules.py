@@ -14,6 +14,17 @@ import tfzoo
 from tfzoo.errors import ConfigError
 
 
+def each_step(value) -> tuple[tfzoo.Callback, list]:
+    """A callback that records `value()` after every step, and the list it records in."""
+    values = []
+
+    class Record(tfzoo.Callback):
+        def on_step(self, state, running_episode):
+            values.append(value())
+
+    return Record(), values
+
+
 class Listener(tfzoo.Agent):
     """Predicts zeros and keeps every fraction of the budget the loop tells it."""
 
@@ -85,13 +96,8 @@ def test_a_cosine_over_the_budget_anneals_whatever_the_budget(steps):
 def test_decay_start_holds_the_rate_then_anneals_over_the_rest_of_the_budget():
     task = blobs()
     agent = learner(task, schedule="cosine", decay_start=0.5)
-    rates = []
-
-    class Watch(tfzoo.Callback):
-        def on_step(self, state, running_episode):
-            rates.append(float(agent.optimizer.learning_rate))
-
-    tfzoo.train(agent, task, steps=8, seed=0, progress=False, callbacks=[Watch()])
+    watch, rates = each_step(lambda: float(agent.optimizer.learning_rate))
+    tfzoo.train(agent, task, steps=8, seed=0, progress=False, callbacks=[watch])
     # Steps 0-4 learn at the full rate; steps 5-7 at a cosine over the last half (4 steps).
     expected = [0.01 * 0.5 * (1 + math.cos(math.pi * max(step / 8 - 0.5, 0) / 0.5))
                 for step in range(8)]
@@ -123,13 +129,8 @@ def test_the_dqn_explores_over_its_share_of_the_budget():
     task = tfzoo.make("cartpole-dqn")
     agent = tfzoo.make_agent("dqn", task, exploration_start=1.0, exploration_end=0.1,
                              exploration_fraction=0.5, learning_starts=10**6)
-    epsilons = []
-
-    class Watch(tfzoo.Callback):
-        def on_step(self, state, running_episode):
-            epsilons.append(agent.epsilon)
-
-    tfzoo.train(agent, task, steps=40, seed=0, progress=False, callbacks=[Watch()])
+    watch, epsilons = each_step(lambda: agent.epsilon)
+    tfzoo.train(agent, task, steps=40, seed=0, progress=False, callbacks=[watch])
     # After step k (of 40) it has heard k / 40 before that step: epsilon at k - 1 of 20.
     assert epsilons[0] == 1.0 and epsilons[10] == pytest.approx(1.0 - 0.9 * 10 / 20)
     assert epsilons[20:] == [0.1] * 20

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,7 +22,7 @@ from tfzoo.config import config_fields, full_kwargs, load
 from tfzoo.core import Agent
 from tfzoo.distribute import check_workers_agree, is_multi_worker, resume_path, worker_path
 from tfzoo.errors import ConfigError, RunDirectoryError, RunDirectoryWarning, TfzooError
-from tfzoo.loop import Callback, LoopState
+from tfzoo.loop import Callback, LoopState, evaluate
 from tfzoo.registration import AgentSpec, agent_config, make, spec
 from tfzoo.runs.best import BestCheckpoint
 from tfzoo.runs.checkpoints import remove_leftovers
@@ -31,7 +30,7 @@ from tfzoo.runs.directory import RunDirectory
 from tfzoo.runs.logger import RunLogger
 from tfzoo.runs.run_config import RunConfig
 from tfzoo.runs.summary import (
-    final_evaluation_returns,
+    final_evaluation_tasks,
     rebuild_evaluation_task,
     train_and_summarize,
 )
@@ -234,12 +233,12 @@ def evaluate_run(
     shows a bar.
     """
     _, agent, config = load_run(path, best=best)
-    return statistics.mean(final_evaluation_returns(
-        agent, config,
-        episodes=spec(config["task"]).evaluation.episodes if episodes is None else episodes,
-        seed=config["seed"] if seed is None else validate.seed(seed),
+    episodes = spec(config["task"]).evaluation.episodes if episodes is None else episodes
+    return evaluate(
+        agent, final_evaluation_tasks(config, agent, validate.whole_number("episodes", episodes)),
+        episodes=episodes, seed=config["seed"] if seed is None else validate.seed(seed),
         progress=progress and f"evaluate {'best policy' if best else 'last checkpoint'}",
-    ))
+    )
 
 
 def _check_rendering(task: gymnasium.Env) -> None:

@@ -18,6 +18,7 @@ import gymnasium
 from tfzoo.cards import Evaluation
 from tfzoo.compiled import execution, trace_counts
 from tfzoo.core import Agent
+from tfzoo.episodes import SideBySide
 from tfzoo.errors import RunInterrupted
 from tfzoo.loop import Callback, LoopState, evaluation_returns, run
 from tfzoo.registration import make, spec
@@ -35,18 +36,17 @@ def rebuild_evaluation_task(config: Mapping[str, Any], **overrides: Any) -> gymn
     return make(config["task"], preset=config["preset"], **settings)
 
 
-def final_evaluation_returns(
-    agent: Agent, config: Mapping[str, Any], *, episodes: int, seed: int | None,
-    progress: bool | str = False, eval_task: gymnasium.Env | None = None,
-) -> list[float]:
-    """The returns of a run's final evaluation, as summary.json and `tfzoo eval` give them:
-    `episodes` greedy episodes on the run's evaluation task (`eval_task`, or one rebuilt),
-    side by side on copies of it when the agent acts on batches (`batched_act`), as the
-    periodic evaluations play them (episode i starts from `seed + i`), else one after another."""
-    tasks = eval_task
-    if agent.batched_act or eval_task is None:
-        tasks = evaluation_tasks(lambda: rebuild_evaluation_task(config), agent, episodes)
-    return evaluation_returns(agent, tasks, episodes=episodes, seed=seed, progress=progress)
+def final_evaluation_tasks(
+    config: Mapping[str, Any], agent: Agent, episodes: int,
+    eval_task: gymnasium.Env | None = None,
+) -> gymnasium.Env | SideBySide:
+    """What a run's final evaluations (and `tfzoo eval`) play `episodes` greedy episodes on:
+    side-by-side copies of its evaluation task when the agent acts on batches, as the periodic
+    evaluations play them (episode i starts from `seed + i`), else that one task (`eval_task`,
+    or one rebuilt from config.json), whose episodes follow one another."""
+    if eval_task is not None and not agent.batched_act:
+        return eval_task
+    return evaluation_tasks(lambda: rebuild_evaluation_task(config), agent, episodes)
 
 
 def train_and_summarize(
@@ -110,9 +110,9 @@ def _final_evaluation(
     """summary.json's figures of the final evaluation: the agent's, then those of the best
     policy the run kept, if it kept one (restoring it into `agent`); `progress` shows bars."""
     episodes, seed = spec(config["task"]).evaluation.episodes, config["seed"]
-    returns = final_evaluation_returns(agent, config, episodes=episodes, seed=seed,
-                                       progress=progress and "evaluate final policy",
-                                       eval_task=eval_task)
+    tasks = final_evaluation_tasks(config, agent, episodes, eval_task)  # Made once, for both.
+    returns = evaluation_returns(agent, tasks, episodes=episodes, seed=seed,
+                                 progress=progress and "evaluate final policy")
     figures = {"eval_return": statistics.mean(returns), "eval_episodes": len(returns)}
     if len(returns) > 1:
         figures["eval_return_std"] = statistics.pstdev(returns)
@@ -120,9 +120,8 @@ def _final_evaluation(
         figures[f"eval_{name}"] = value
     if best.read() is not None:
         saved = best.restore(agent)
-        returns = final_evaluation_returns(agent, config, episodes=episodes, seed=seed,
-                                           progress=progress and "evaluate best policy",
-                                           eval_task=eval_task)
+        returns = evaluation_returns(agent, tasks, episodes=episodes, seed=seed,
+                                     progress=progress and "evaluate best policy")
         figures.update({
             "best_eval_return": statistics.mean(returns),
             "best_eval_return_std": statistics.pstdev(returns),
