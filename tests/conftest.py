@@ -92,6 +92,13 @@ def mnist_dir(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def no_plugin_autoload(monkeypatch):
+    """tfzoo's own tests do not depend on the plugins installed beside it (tests/test_plugins.py
+    turns them on where it tests them)."""
+    monkeypatch.setenv("TFZOO_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+@pytest.fixture(autouse=True)
 def restore_registries():
     """Lets a test register tasks and agents without leaking them into other tests
     (tfzoo's registries, and Gymnasium's, where each task is registered too)."""

@@ -3,6 +3,8 @@
 As Gymnasium's `envs/registration.py`: plain dicts of frozen specs, entry points as
 "module:attribute" strings (registering imports nothing heavy). Task ids and agent names
 never collide. Gymnasium's side ("tfzoo/<id>", its own ids) is `tfzoo.gymnasium_bridge`.
+A name that is not registered makes it import the installed plugins (`tfzoo.plugins`) and
+look again; "module:id", as in Gymnasium, imports `module` first.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import gymnasium
 
-from tfzoo import gymnasium_bridge
+from tfzoo import gymnasium_bridge, plugins
 from tfzoo.cards import Card, Evaluation
 from tfzoo.config import build_config, check_overrides, load
 from tfzoo.errors import ConfigError, RegistrationError, unknown
@@ -58,6 +60,8 @@ class TaskSpec:
     reward_threshold: float | None = None
     card: Card | None = None
     """What the presets are expected to reach, and the learning check (`tfzoo check`)."""
+    source: plugins.Source | None = None
+    """Where it was registered: tfzoo, a plugin, or a module of the user's."""
 
     def __post_init__(self) -> None:
         _freeze(self, "presets", "kwargs", "agent_kwargs")
@@ -82,6 +86,8 @@ class AgentSpec:
     entry_point: str | Callable[..., Any]
     config: str | type
     description: str = ""
+    source: plugins.Source | None = None
+    """Where it was registered: tfzoo, a plugin, or a module of the user's."""
 
 
 registry: dict[str, TaskSpec] = {}
@@ -104,11 +110,12 @@ def register(
     is the return that counts as solved; `card` holds its expected figures and check.
     Raises `RegistrationError` if `id` is taken or a preset it names is missing.
     """
-    _check_free(id, "Task")
+    source = plugins.source_of(entry_point)
+    _check_free(id, "Task", source)
     registry[id] = TaskSpec(
         id, entry_point, agent, description,
         presets or {default_preset: Preset("Default settings.")}, default_preset, kwargs,
-        agent_kwargs or {}, evaluation, max_episode_steps, reward_threshold, card,
+        agent_kwargs or {}, evaluation, max_episode_steps, reward_threshold, card, source,
     )
     gymnasium_bridge.register_in_gymnasium(id, functools.partial(make, id), reward_threshold)
     return registry[id]
@@ -118,19 +125,26 @@ def register_agent(name: str, entry_point: str | Callable[..., Any], *, config: 
                    description: str = "") -> AgentSpec:
     """Registers an agent under `name`: `entry_point` builds it from `(task, config)`, and
     `config` is its config dataclass (or `"module:Class"`), whose fields are its settings."""
-    _check_free(name, "Agent")
-    agent_registry[name] = AgentSpec(name, entry_point, config, description)
+    source = plugins.source_of(entry_point)
+    _check_free(name, "Agent", source)
+    agent_registry[name] = AgentSpec(name, entry_point, config, description, source)
     return agent_registry[name]
 
 
-def _check_free(name: str, kind: str) -> None:
+def _check_free(name: str, kind: str, source: plugins.Source) -> None:
     """Refuses a name that a task or an agent has already: one name, one meaning."""
+    if not isinstance(name, str) or not name or ":" in name:
+        raise RegistrationError(f"{kind} name {name!r} must be a non-empty string without ':' "
+                                f"(which separates a module from a name: 'module:{kind.lower()}').")
     for taken, what in ((registry, "a task"), (agent_registry, "an agent")):
         if name in taken:
+            first = plugins.with_distribution(taken[name].source or plugins.Source("?"))
             raise RegistrationError(
                 f"{kind} {name!r} is already registered (as {what}, entry point "
-                f"{taken[name].entry_point!r}). Choose another name, or remove the old one "
-                f"first with tfzoo.{'' if taken is registry else 'agent_'}registry.pop({name!r}).")
+                f"{taken[name].entry_point!r}, by {first.describe()}), and "
+                f"{plugins.with_distribution(source).describe()} registers it again. Choose "
+                f"another name, or remove the old one first with "
+                f"tfzoo.{'' if taken is registry else 'agent_'}registry.pop({name!r}).")
 
 
 def _freeze(spec: Any, *names: str) -> None:
@@ -141,8 +155,10 @@ def _freeze(spec: Any, *names: str) -> None:
 
 def spec(id: str) -> TaskSpec:
     """The `TaskSpec` registered as `id` (or as Gymnasium's "tfzoo/<id>"). An id only Gymnasium
-    registers (e.g. "MountainCar-v0") gets one too: its environment, the "dqn" agent, no budget."""
-    own = registry.get(id) or registry.get(gymnasium_bridge.tfzoo_id(id) or "")
+    registers (e.g. "MountainCar-v0") gets one too: its environment, the "dqn" agent, no budget.
+    "module:id" imports `module` first, which registers `id`."""
+    id = resolve(id)
+    own = _registered_task(id)
     if own is not None:
         return own
     if gymnasium_bridge.is_gymnasium_id(id):
@@ -153,7 +169,44 @@ def spec(id: str) -> TaskSpec:
             reward_threshold=gymnasium_bridge.reward_threshold(id),
         )
     raise unknown("task", id, registry, f"{HOW_TO_LIST} Gymnasium's ids work too"
-                  f"{gymnasium_bridge.close_ids(id)}")
+                  f"{gymnasium_bridge.close_ids(id)}", _plugin_failures())
+
+
+def agent_spec(name: str) -> AgentSpec:
+    """The `AgentSpec` registered as `name` ("module:name" imports `module` first)."""
+    name = resolve(name)
+    if name not in agent_registry:
+        raise unknown("agent", name, agent_registry, HOW_TO_LIST, _plugin_failures())
+    return agent_registry[name]
+
+
+def resolve(name: str) -> str:
+    """`name` without its "module:" part, once that module is imported; any name that is not
+    registered makes the installed plugins load (`tfzoo.plugins.load_plugins`), once."""
+    if not isinstance(name, str):
+        raise ConfigError(f"{name!r} is not a task id or agent name; pass a string, e.g. "
+                          f"'linear-regression'. {HOW_TO_LIST}")
+    module, colon, bare = name.rpartition(":")
+    if colon:
+        plugins.import_module(module, what=repr(name))
+        if not (_registered_task(bare) or bare in agent_registry
+                or gymnasium_bridge.is_gymnasium_id(bare)):
+            raise unknown("task or agent", bare, [*registry, *agent_registry], HOW_TO_LIST,
+                          f" (module {module!r} was imported, but nothing registered {bare!r})")
+        return bare
+    if not (_registered_task(name) or name in agent_registry):
+        plugins.load_plugins()
+    return name
+
+
+def _registered_task(id: str) -> TaskSpec | None:
+    return registry.get(id) or registry.get(gymnasium_bridge.tfzoo_id(id) or "")
+
+
+def _plugin_failures() -> str:
+    """' (plugin x failed to import: ...)' for plugins that failed, or ''."""
+    failures = plugins.plugin_failures()
+    return f" ({'; '.join(failures.values())})" if failures else ""
 
 
 def make(id: str, *, preset: str | None = None, **overrides: Any) -> gymnasium.Env:
@@ -174,25 +227,28 @@ def make_agent(name: str, task: gymnasium.Env, preset: str | None = None,
                **overrides: Any) -> Agent:
     """Builds an agent for `task`: `name` is a task id (its default agent, with the preset's
     settings) or an agent name (its config's defaults); `overrides` are config fields."""
-    agent_spec, config = agent_config(name, preset, **overrides)
-    return load(agent_spec.entry_point)(task, config)
+    chosen, config = agent_config(name, preset, **overrides)
+    return load(chosen.entry_point)(task, config)
 
 
 def agent_config(name: str, preset: str | None = None, **overrides: Any) -> tuple[AgentSpec, Any]:
     """The agent spec and the checked config that `make_agent(name, ...)` builds with."""
+    name = resolve(name)
     if name in agent_registry:
         if preset is not None:
             raise ConfigError(f"preset={preset!r} was given with agent {name!r}, but presets "
                               f"belong to tasks. Pass a task id instead, or drop preset=.")
-        agent_spec, settings = agent_registry[name], {}
-    elif name in registry or gymnasium_bridge.is_gymnasium_id(name):
+        chosen, settings = agent_registry[name], {}
+    elif _registered_task(name) or gymnasium_bridge.is_gymnasium_id(name):
         task_spec = spec(name)
+        resolve(task_spec.agent)  # Its agent may come from a plugin.
         if task_spec.agent not in agent_registry:
             raise unknown("agent", task_spec.agent, agent_registry, HOW_TO_LIST,
-                          f" (the default agent of task {name!r})")
-        agent_spec = agent_registry[task_spec.agent]
+                          f" (the default agent of task {name!r}){_plugin_failures()}")
+        chosen = agent_registry[task_spec.agent]
         settings = {**task_spec.agent_kwargs, **task_spec.preset(preset).agent}
     else:
-        raise unknown("task or agent", name, [*registry, *agent_registry], HOW_TO_LIST)
-    where = f"agent {agent_spec.name!r}"
-    return agent_spec, build_config(load(agent_spec.config), {**settings, **overrides}, where)
+        raise unknown("task or agent", name, [*registry, *agent_registry], HOW_TO_LIST,
+                      _plugin_failures())
+    where = f"agent {chosen.name!r}"
+    return chosen, build_config(load(chosen.config), {**settings, **overrides}, where)

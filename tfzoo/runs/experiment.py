@@ -29,6 +29,7 @@ from tfzoo.runs.checkpoints import remove_leftovers
 from tfzoo.runs.directory import RunDirectory
 from tfzoo.runs.logger import RunLogger
 from tfzoo.runs.run_config import RunConfig
+from tfzoo.runs.sources import check_sources, sources_record
 from tfzoo.runs.summary import (
     final_evaluation_tasks,
     rebuild_evaluation_task,
@@ -126,6 +127,7 @@ def _record(config: RunConfig, task: gymnasium.Env, agent_spec: AgentSpec,
         "task_kwargs": full_kwargs(load(spec(config.task).entry_point),
                                    task.unwrapped.spec.kwargs),
         "agent_config": config_fields(agent_settings), "schedules": agent.schedules(),
+        "sources": sources_record(config.task, agent_spec.name),
         "overrides": {"task": dict(config.task_overrides), "agent": dict(config.agent_overrides)},
         "checkpoint_seconds": config.checkpoint_seconds, "deterministic": config.deterministic,
         "execution": config.execution, "num_envs": config.num_envs,
@@ -262,6 +264,7 @@ def _rebuild(run_directory: RunDirectory, training: bool = False) -> tuple[gymna
             and playing, on this machine's default device whatever strategy it trained with.
     """
     config = run_directory.config
+    check_sources(config, run_directory.path)
     seed_everything(config["seed"])
     settings = dict(config["agent_config"])
     if not training and "strategy" in settings:

@@ -18,9 +18,9 @@ from typing import Any
 
 from tfzoo import validate
 from tfzoo.compiled import EXECUTION_MODES
-from tfzoo.errors import ConfigError, unknown
+from tfzoo.errors import ConfigError
 from tfzoo.loop import check_budget
-from tfzoo.registration import HOW_TO_LIST, agent_registry, spec
+from tfzoo.registration import HOW_TO_LIST, agent_spec, resolve, spec
 
 PATH_SETTINGS = ("data_dir", "text_path")  # Task settings that are paths on this machine.
 
@@ -135,11 +135,12 @@ class RunConfig:
         if not isinstance(self.task, str) or not self.task:
             raise ConfigError(f"task={self.task!r} must be a task id, e.g. "
                               f"'linear-regression'. {HOW_TO_LIST}")
+        object.__setattr__(self, "task", resolve(self.task))  # "module:id" -> "id".
         task_spec = spec(self.task)
         if self.preset is not None:
             task_spec.preset(self.preset)
-        if self.agent is not None and self.agent not in agent_registry:
-            raise unknown("agent", self.agent, agent_registry, HOW_TO_LIST)
+        if self.agent is not None:
+            object.__setattr__(self, "agent", agent_spec(self.agent).name)
 
 
 def _preset_budget(

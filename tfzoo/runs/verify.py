@@ -19,6 +19,7 @@ from tfzoo.errors import RunDirectoryError
 from tfzoo.runs.directory import PROGRESS, RunDirectory
 from tfzoo.runs.experiment import start_run
 from tfzoo.runs.run_config import RunConfig
+from tfzoo.runs.sources import check_sources
 
 DEFAULT_TOLERANCE = 1e-4  # Relative, for runs that were not deterministic.
 
@@ -47,6 +48,7 @@ def verify_run(
         raise RunDirectoryError(f"The run in {str(path)!r} was stopped by --max-seconds, which "
                                 f"no re-run can repeat; verify runs with a steps or episodes "
                                 f"budget.")
+    check_sources(config, path)
     exact = bool(config.get("deterministic"))
     with tempfile.TemporaryDirectory() as directory:
         replay = start_run(_replay_config(config, Path(directory) / "replay"),

@@ -22,10 +22,11 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from tfzoo import plugins
 from tfzoo.config import load
 from tfzoo.errors import RunInterrupted, TfzooError, TfzooWarning
 from tfzoo.text import CHAPTER_TEMPERATURES
-from tfzoo.tools.startup import import_tensorflow_quietly
+from tfzoo.tools.startup import chatter_held_back, import_tensorflow_quietly
 from tfzoo.version import __version__
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
@@ -43,8 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     show_warning = warnings.showwarning
     warnings.showwarning = functools.partial(_show_warning, show_warning)
     try:
-        if arguments.preflight is not None:  # Checks that need no TensorFlow: at once.
-            load(arguments.preflight)(arguments)
+        with chatter_held_back():  # In case the modules or plugins import TensorFlow.
+            import_modules(arguments.imports)
+            if arguments.preflight is not None:  # Checks that need no TensorFlow: at once.
+                load(arguments.preflight)(arguments)
         if arguments.tensorflow and not (arguments.verbose or os.environ.get("TFZOO_TF_LOGS")):
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Its later info and warnings.
             import_tensorflow_quietly()  # Without its start-up chatter on stderr.
@@ -93,7 +96,22 @@ def _command(commands: Any, name: str, handler: str, *, help: str,
     quietly, unless the command runs without it (`tensorflow`)."""
     command = commands.add_parser(name, help=help, description=description)
     command.set_defaults(handler=handler, tensorflow=tensorflow, preflight=preflight)
+    command.add_argument(
+        "--import", dest="imports", action="append", default=[], metavar="MODULE",
+        help="import MODULE first, a module of yours (in the current directory or installed) "
+        "whose register(...) calls add tasks or agents; repeatable. Installed plugins need "
+        "no --import: they load when a name is not found",
+    )
     return command
+
+
+def import_modules(names: Sequence[str]) -> None:
+    """Imports the modules of `--import`, looking in the current directory too (as
+    `python -m` does), so that their tasks and agents are registered."""
+    if names and os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    for name in names:
+        plugins.import_module(name)
 
 
 def _add_eval_parser(commands: Any) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from tfzoo.config import declared_names, parse_assignment
 from tfzoo.errors import UnknownNameError, unknown
-from tfzoo.registration import agent_registry, spec
+from tfzoo.registration import agent_spec, spec
 
 
 def train(arguments: argparse.Namespace) -> None:
@@ -23,7 +23,7 @@ def train(arguments: argparse.Namespace) -> None:
     task_spec = spec(arguments.task)
     task_spec.preset(arguments.preset)
     task_names = declared_names(task_spec.entry_point)
-    agent_names = declared_names(agent_registry[agent_of(arguments.task, arguments.agent)].config)
+    agent_names = declared_names(agent_spec(agent_of(arguments.task, arguments.agent)).config)
     if task_names is None or agent_names is None:
         return
     for assignment in arguments.set:
@@ -34,11 +34,8 @@ def train(arguments: argparse.Namespace) -> None:
 
 def agent_of(task_id: str, agent: str | None) -> str:
     """The name of the agent that trains `task_id`: `agent`, or the task's own; refused,
-    naming the agents there are, if it is not registered."""
-    name = agent or spec(task_id).agent
-    if name not in agent_registry:
-        raise unknown("agent", name, agent_registry, "Those are all the agents.")
-    return name
+    naming the agents there are, if it is not registered (a plugin's: once plugins load)."""
+    return agent_spec(agent or spec(task_id).agent).name
 
 
 def unknown_setting(task_id: str, name: str, names: Iterable[str],

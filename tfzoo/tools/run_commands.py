@@ -14,7 +14,7 @@ from typing import Any
 from tfzoo import distribute
 from tfzoo.config import load, parameter_hints, parse_assignment, takes_any_keyword
 from tfzoo.errors import ConfigError, TfzooError
-from tfzoo.registration import agent_registry, spec
+from tfzoo.registration import agent_spec, spec
 from tfzoo.runs.directory import RunDirectory
 from tfzoo.runs.experiment import evaluate_run, resume_run, start_run
 from tfzoo.runs.run_config import RunConfig
@@ -94,7 +94,7 @@ def _split_overrides(
     task_keys = parameter_hints(task_entry)
     # A Gymnasium id's task takes whatever its environment's constructor takes.
     open_task = takes_any_keyword(task_entry)
-    agent_keys = parameter_hints(load(agent_registry[agent_of(task_id, agent)].config))
+    agent_keys = parameter_hints(load(agent_spec(agent_of(task_id, agent)).config))
     task_overrides, agent_overrides = {}, {}
     for assignment in assignments:
         key, value = parse_assignment(assignment)
@@ -118,7 +118,7 @@ def _split_overrides(
 def _check_takes_strategy(task_id: str, agent: str | None) -> None:
     """Refuses --strategy for an agent without a `strategy` setting, saying what it has."""
     name = agent_of(task_id, agent)
-    if "strategy" not in parameter_hints(load(agent_registry[name].config)):
+    if "strategy" not in parameter_hints(load(agent_spec(name).config)):
         raise ConfigError(
             f"--strategy splits the batches of supervised agents across devices; the {name!r} "
             f"agent has no batches to split. For the DQN agent, collect experience in parallel "

@@ -10,12 +10,14 @@ they are.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 
 STARTUP_CHATTER = re.compile("|".join([
     r"^WARNING: All log messages before absl::InitializeLog\(\) is called",
@@ -36,25 +38,37 @@ def without_chatter(text: str) -> str:
 
 
 def import_tensorflow_quietly() -> None:
-    """Imports TensorFlow and lets it probe its devices with stderr held in a temporary file,
-    then writes back all but the start-up chatter. It lists the physical devices only, so
-    the CPU can still be split into logical devices afterwards (`--cpu-devices`). On a
-    terminal, a status line counts the seconds meanwhile, then is cleared."""
+    """Imports TensorFlow and lets it probe its devices with its start-up chatter held back
+    (`chatter_held_back`). It lists the physical devices only, so the CPU can still be split
+    into logical devices afterwards (`--cpu-devices`). On a terminal, a status line counts
+    the seconds meanwhile, then is cleared."""
     if "tensorflow" in sys.modules:
         return
+    with chatter_held_back(count_seconds=True):
+        import tensorflow as tf  # Here, so that its start-up is held back.
+
+        tf.config.list_physical_devices()
+
+
+@contextlib.contextmanager
+def chatter_held_back(count_seconds: bool = False) -> Iterator[None]:
+    """Holds stderr in a temporary file meanwhile, then writes back all but TensorFlow's
+    start-up chatter: around importing TensorFlow, or modules that may import it (plugins).
+
+    Args:
+        count_seconds: On a terminal, show "importing TensorFlow... N s" meanwhile.
+    """
     sys.stderr.flush()
     terminal = os.dup(2)
     done = threading.Event()
     counter = threading.Thread(target=_count_seconds, args=(terminal, done), daemon=True)
-    if sys.stderr.isatty():
+    if count_seconds and sys.stderr.isatty():
         counter.start()
     try:
         with tempfile.TemporaryFile() as held:
             os.dup2(held.fileno(), 2)
             try:
-                import tensorflow as tf  # Here, and only here, so its start-up is held back.
-
-                tf.config.list_physical_devices()
+                yield
             finally:
                 done.set()
                 if counter.is_alive():

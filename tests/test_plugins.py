@@ -1,0 +1,205 @@
+"""Plugins: tasks and agents of other packages, found through entry points, "module:id" and
+--import, recorded in run directories, and every way that can go wrong.
+
+Installed packages are faked as a folder on the path holding a module and a `*.dist-info`
+with its `entry_points.txt`, which is all `importlib.metadata` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import tfzoo_command
+
+import tfzoo
+from tfzoo.tools.cli import main
+
+TASKS = '''
+"""A plugin's tasks and agents: Doubling and MeanAgent, as in the README."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import tfzoo
+
+
+class Doubling(tfzoo.SupervisedTask):
+    def __init__(self, *, size: int = 32, batch_size: int | None = None):
+        inputs = np.linspace(-1, 1, size, dtype=np.float32)[:, None]
+        super().__init__({"train": (inputs, 2 * inputs)}, batch_size=batch_size)
+
+
+@dataclass
+class MeanConfig:
+    rate: float = 0.5
+    """How far each batch moves the mean."""
+
+
+class MeanAgent(tfzoo.Agent):
+    def __init__(self, task, config):
+        super().__init__()
+        self.config, self.shape = config, task.action_space.shape
+        self.mean = tfzoo_mean = __import__("tensorflow").Variable(0.0)
+
+    def act(self, observation, *, explore=True):
+        return np.full(self.shape, float(self.mean), dtype=np.float32)
+
+    def learn(self, transition):
+        target = float(transition.info["target"].mean())
+        self.mean.assign_add(self.config.rate * (target - float(self.mean)))
+        return {"mean": float(self.mean)}
+
+
+tfzoo.register_agent("mean", f"{__name__}:MeanAgent", config=f"{__name__}:MeanConfig",
+                     description="Predicts the running mean of the targets.")
+tfzoo.register("doubling", f"{__name__}:Doubling", agent="mean", description="Learn y = 2x.",
+               presets={"default": tfzoo.Preset("Batches of 8.", task={"batch_size": 8},
+                                                steps=20)})
+'''
+
+
+def fake_distribution(root, name: str, version: str, plugins: dict[str, str],
+                      modules: dict[str, str]) -> None:
+    """Writes an installed package `name` into `root`: its `modules` ({dotted name: source})
+    and a dist-info declaring `plugins` ({plugin name: module}) in the "tfzoo.plugins" group."""
+    for module, source in modules.items():
+        path = root.joinpath(*module.split(".")).with_suffix(".py")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for package in list(path.parents)[: module.count(".")]:
+            (package / "__init__.py").touch()
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+    info = root / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(
+        "[tfzoo.plugins]\n" + "".join(f"{plugin} = {module}\n"
+                                      for plugin, module in plugins.items()))
+    tops = sorted({module.partition(".")[0] for module in modules})
+    (info / "top_level.txt").write_text("".join(f"{top}\n" for top in tops))
+
+
+def run_tfzoo(root, *arguments: str) -> subprocess.CompletedProcess:
+    """The `tfzoo` command with the fake packages in `root` installed and plugins turned on."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key != "TFZOO_DISABLE_PLUGIN_AUTOLOAD"}
+    environment["PYTHONPATH"] = os.pathsep.join([str(root), environment.get("PYTHONPATH", "")])
+    return subprocess.run(tfzoo_command(*arguments), capture_output=True, text=True,
+                          env=environment, timeout=300)
+
+
+@pytest.fixture
+def installed(tmp_path):
+    """A folder of fake installed packages: "fake-tasks" with a working plugin."""
+    fake_distribution(tmp_path, "fake-tasks", "1.2.0", {"fake": "fake_tasks.plugin"},
+                      {"fake_tasks.plugin": TASKS})
+    return tmp_path
+
+
+def test_tfzoo_list_shows_plugins_and_names_a_broken_one_in_one_line(installed):
+    fake_distribution(installed, "broken-plugin", "0.3", {"broken": "broken_plugin"},
+                      {"broken_plugin": "x = 1 / 0\n"})
+    listed = run_tfzoo(installed, "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert any(line.startswith("mnist-cnn") for line in lines)  # The built-ins are all there.
+    doubling = next(line for line in lines if line.startswith("doubling"))
+    mean = next(line for line in lines if line.strip().startswith("mean "))
+    for line in (doubling, mean):
+        assert "[from plugin 'fake' (fake-tasks 1.2.0)]" in line
+    (warning,) = listed.stderr.splitlines()
+    assert warning.startswith("tfzoo: warning: plugin 'broken' (broken-plugin 0.3)")
+    assert "ZeroDivisionError" in warning
+
+
+def test_two_plugins_registering_one_id_name_both_packages(installed):
+    fake_distribution(installed, "other-tasks", "0.1", {"other": "other_tasks"},
+                      {"other_tasks": TASKS})
+    listed = run_tfzoo(installed, "list")
+    assert listed.returncode == 0 and "doubling" in listed.stdout
+    (warning,) = listed.stderr.splitlines()
+    assert "already registered" in warning
+    assert "fake-tasks 1.2.0" in warning and "other-tasks 0.1" in warning
+
+
+def test_plugins_load_only_when_a_name_is_not_found(installed):
+    probe = ("import sys, tfzoo; loaded = lambda: 'fake_tasks.plugin' in sys.modules; "
+             "assert not loaded(); tfzoo.make('linear-regression'); assert not loaded(); "
+             "tfzoo.make('doubling'); assert loaded(); print('ok')")
+    environment = {**os.environ, "PYTHONPATH": str(installed)}
+    environment.pop("TFZOO_DISABLE_PLUGIN_AUTOLOAD", None)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            env=environment, timeout=300)
+    assert result.stdout.strip() == "ok", result.stderr
+
+
+@pytest.fixture
+def user_module(tmp_path, monkeypatch, request):
+    """A module of the user's, on the path but in no package, registering doubling and mean."""
+    name = f"user_tasks_{request.node.name[:20].replace('[', '_').replace('-', '_')}"
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(TASKS), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield name
+    sys.modules.pop(name, None)
+
+
+def test_module_colon_id_imports_the_module_then_makes_the_task(user_module):
+    task = tfzoo.make(f"{user_module}:doubling", batch_size=4)
+    assert task.spec.id == "doubling" and task.batch_size == 4
+    assert tfzoo.spec("doubling").source.module == user_module
+
+
+def test_an_unknown_module_colon_id_says_which_part_was_not_found(user_module):
+    with pytest.raises(tfzoo.ConfigError, match=r"no module named 'no_such_package\.tasks'"):
+        tfzoo.make("no_such_package.tasks:doubling")
+    with pytest.raises(tfzoo.UnknownNameError,
+                       match=rf"'doublin' \(module '{user_module}' was imported, but nothing "
+                             rf"registered 'doublin'\)\. Did you mean 'doubling'\?"):
+        tfzoo.make(f"{user_module}:doublin")
+
+
+def test_import_option_registers_a_users_module_for_any_command(user_module, capsys):
+    assert main(["list", "--import", user_module]) == 0
+    doubling = next(line for line in capsys.readouterr().out.splitlines()
+                    if line.startswith("doubling"))
+    assert f"[from module '{user_module}' (no package)]" in doubling
+    assert main(["list", "--import", "no_such_module_here"]) == 2
+    assert "--import: no module named 'no_such_module_here'" in capsys.readouterr().err
+
+
+def test_a_run_records_where_its_task_came_from_and_names_what_to_install(installed, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.syspath_prepend(str(installed))
+    tfzoo.plugins.import_module("fake_tasks.plugin")
+    run = tmp_path / "run"
+    tfzoo.start_run("doubling", seed=0, path=run, progress=False)
+    config_path = run / "config.json"
+    sources = json.loads(config_path.read_text())["sources"]
+    expected = {"module": "fake_tasks.plugin", "plugin": None, "distribution": "fake-tasks",
+                "version": "1.2.0"}
+    assert sources == {"task": expected, "agent": expected}
+    assert tfzoo.evaluate_run(run) <= 0.0  # Minus the mean squared error.
+
+    # On a machine without the package: the run names it, and imports nothing itself.
+    for name in ("doubling", "mean"):
+        (tfzoo.registry if name == "doubling" else tfzoo.agent_registry).pop(name)
+    sys.modules.pop("fake_tasks.plugin")
+    monkeypatch.setattr(sys, "path", [path for path in sys.path if path != str(installed)])
+    with pytest.raises(tfzoo.RunDirectoryError,
+                       match=r"trained the task 'doubling', which is not registered here\. It "
+                             r"came from the package fake-tasks 1\.2\.0\. Install fake-tasks "
+                             r".*and pass --import fake_tasks\.plugin"):
+        tfzoo.evaluate_run(run)
+    assert "fake_tasks.plugin" not in sys.modules
+
+    config = json.loads(config_path.read_text())
+    config["sources"]["task"]["plugin"] = "fake"
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(tfzoo.RunDirectoryError, match=r"It came from plugin 'fake' of the "
+                                                      r"package fake-tasks 1\.2\.0\. Install"):
+        tfzoo.load_run(run)
