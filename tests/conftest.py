@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -65,6 +67,14 @@ def fail_learning_at(monkeypatch, call: int, error: BaseException) -> None:
         raise error
 
     count_learning(monkeypatch, call, fail)
+
+
+def readme_example(module: str = "my_tasks") -> str:
+    """The README's example module, my_tasks.py (under "Adding your own task or agent"), with
+    its entry points naming `module` instead."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    source = re.search(r"```python\n(# my_tasks\.py\n.*?)```", readme, re.S).group(1)
+    return source.replace('"my_tasks:', f'"{module}:')
 
 
 def tfzoo_command(*arguments: str) -> list[str]:

@@ -2,7 +2,8 @@
 --import, recorded in run directories, and every way that can go wrong.
 
 Installed packages are faked as a folder on the path holding a module and a `*.dist-info`
-with its `entry_points.txt`, which is all `importlib.metadata` reads.
+with its `entry_points.txt`, which is all `importlib.metadata` reads. Their module is the
+README's example, which registers the task "doubling" and the agent "mean".
 """
 
 from __future__ import annotations
@@ -14,54 +15,10 @@ import sys
 import textwrap
 
 import pytest
-from conftest import tfzoo_command
+from conftest import readme_example, tfzoo_command
 
 import tfzoo
 from tfzoo.tools.cli import main
-
-TASKS = '''
-"""A plugin's tasks and agents: Doubling and MeanAgent, as in the README."""
-
-from dataclasses import dataclass
-
-import numpy as np
-
-import tfzoo
-
-
-class Doubling(tfzoo.SupervisedTask):
-    def __init__(self, *, size: int = 32, batch_size: int | None = None):
-        inputs = np.linspace(-1, 1, size, dtype=np.float32)[:, None]
-        super().__init__({"train": (inputs, 2 * inputs)}, batch_size=batch_size)
-
-
-@dataclass
-class MeanConfig:
-    rate: float = 0.5
-    """How far each batch moves the mean."""
-
-
-class MeanAgent(tfzoo.Agent):
-    def __init__(self, task, config):
-        super().__init__()
-        self.config, self.shape = config, task.action_space.shape
-        self.mean = tfzoo_mean = __import__("tensorflow").Variable(0.0)
-
-    def act(self, observation, *, explore=True):
-        return np.full(self.shape, float(self.mean), dtype=np.float32)
-
-    def learn(self, transition):
-        target = float(transition.info["target"].mean())
-        self.mean.assign_add(self.config.rate * (target - float(self.mean)))
-        return {"mean": float(self.mean)}
-
-
-tfzoo.register_agent("mean", f"{__name__}:MeanAgent", config=f"{__name__}:MeanConfig",
-                     description="Predicts the running mean of the targets.")
-tfzoo.register("doubling", f"{__name__}:Doubling", agent="mean", description="Learn y = 2x.",
-               presets={"default": tfzoo.Preset("Batches of 8.", task={"batch_size": 8},
-                                                steps=20)})
-'''
 
 
 def fake_distribution(root, name: str, version: str, plugins: dict[str, str],
@@ -97,7 +54,7 @@ def run_tfzoo(root, *arguments: str) -> subprocess.CompletedProcess:
 def installed(tmp_path):
     """A folder of fake installed packages: "fake-tasks" with a working plugin."""
     fake_distribution(tmp_path, "fake-tasks", "1.2.0", {"fake": "fake_tasks.plugin"},
-                      {"fake_tasks.plugin": TASKS})
+                      {"fake_tasks.plugin": readme_example("fake_tasks.plugin")})
     return tmp_path
 
 
@@ -119,7 +76,7 @@ def test_tfzoo_list_shows_plugins_and_names_a_broken_one_in_one_line(installed):
 
 def test_two_plugins_registering_one_id_name_both_packages(installed):
     fake_distribution(installed, "other-tasks", "0.1", {"other": "other_tasks"},
-                      {"other_tasks": TASKS})
+                      {"other_tasks": readme_example("other_tasks")})
     listed = run_tfzoo(installed, "list")
     assert listed.returncode == 0 and "doubling" in listed.stdout
     (warning,) = listed.stderr.splitlines()
@@ -142,7 +99,7 @@ def test_plugins_load_only_when_a_name_is_not_found(installed):
 def user_module(tmp_path, monkeypatch, request):
     """A module of the user's, on the path but in no package, registering doubling and mean."""
     name = f"user_tasks_{request.node.name[:20].replace('[', '_').replace('-', '_')}"
-    (tmp_path / f"{name}.py").write_text(textwrap.dedent(TASKS), encoding="utf-8")
+    (tmp_path / f"{name}.py").write_text(readme_example(name), encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     yield name
     sys.modules.pop(name, None)

@@ -3,68 +3,16 @@
 from __future__ import annotations
 
 import sys
-import textwrap
 
 import pytest
+from conftest import readme_example
 
 import tfzoo
-
-USER_MODULE = '''
-"""A user's own package: a task and an agent registered from outside tfzoo."""
-
-from dataclasses import dataclass
-
-import numpy as np
-
-import tfzoo
-
-
-class Doubling(tfzoo.SupervisedTask):
-    """Learn y = 2x."""
-
-    def __init__(self, *, size: int = 32, batch_size: int | None = None):
-        inputs = np.linspace(-1, 1, size, dtype=np.float32)[:, None]
-        super().__init__({"train": (inputs, 2 * inputs)}, batch_size=batch_size)
-
-
-class MeanAgent(tfzoo.Agent):
-    """Predicts the running mean of the targets, whatever the input."""
-
-    def __init__(self, task, config):
-        super().__init__()
-        self.config, self.mean, self.count = config, 0.0, 0
-        self.shape = task.action_space.shape
-
-    def act(self, observation, *, explore=True):
-        return np.full(self.shape, self.mean, dtype=np.float32)
-
-    def learn(self, transition):
-        targets = transition.info["target"]
-        self.count += 1
-        self.mean += self.config.rate * (float(targets.mean()) - self.mean)
-        return {"mean": self.mean}
-
-
-@dataclass
-class MeanConfig:
-    rate: float = 0.5
-    """How far each batch moves the mean."""
-
-
-tfzoo.register_agent("mean", "my_tasks:MeanAgent", config="my_tasks:MeanConfig")
-tfzoo.register(
-    "doubling",
-    "my_tasks:Doubling",
-    agent="mean",
-    description="Learn y = 2x.",
-    presets={"default": tfzoo.Preset("Batches of 8.", task={"batch_size": 8}, steps=20)},
-)
-'''
 
 
 @pytest.fixture
 def user_module(tmp_path, monkeypatch):
-    (tmp_path / "my_tasks.py").write_text(textwrap.dedent(USER_MODULE))
+    (tmp_path / "my_tasks.py").write_text(readme_example())
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("my_tasks", None)
     import my_tasks  # noqa: F401  (registers "doubling" and "mean")

@@ -12,6 +12,7 @@ import sys
 
 from tfzoo import validate
 from tfzoo.config import parse_assignment
+from tfzoo.plugins import load_plugins
 from tfzoo.registration import registry, spec
 from tfzoo.runs.verify import verify_run
 from tfzoo.tools.checks import format_results, run_checks
@@ -42,10 +43,12 @@ def plot(arguments: argparse.Namespace) -> int:
 def check(arguments: argparse.Namespace) -> int:
     """`tfzoo check`: runs the learning checks of the tasks' cards; 1 if any fails."""
     overrides = dict(parse_assignment(text) for text in arguments.set)
+    if not arguments.tasks:
+        load_plugins()  # Their tasks have cards too.
     task_ids = arguments.tasks or [task_id for task_id, task_spec in registry.items()
                                    if task_spec.card is not None]
-    for task_id in task_ids:
-        spec(task_id)  # An unknown id fails now, with suggestions, not after the others.
+    # An unknown id fails now, with suggestions, not after the others; "module:id" -> "id".
+    task_ids = [spec(task_id).id for task_id in task_ids]
     results = run_checks(task_ids, quick=arguments.quick, data_dir=arguments.data_dir,
                          agent_overrides=overrides, seed=validate.seed(arguments.seed))
     print(format_results(results))
