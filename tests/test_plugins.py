@@ -58,9 +58,11 @@ def installed(tmp_path):
     return tmp_path
 
 
-def test_tfzoo_list_shows_plugins_and_names_a_broken_one_in_one_line(installed):
+def test_tfzoo_list_shows_plugins_and_one_line_for_each_broken_or_clashing_one(installed):
     fake_distribution(installed, "broken-plugin", "0.3", {"broken": "broken_plugin"},
                       {"broken_plugin": "x = 1 / 0\n"})
+    fake_distribution(installed, "other-tasks", "0.1", {"other": "other_tasks"},
+                      {"other_tasks": readme_example("other_tasks")})  # "doubling" again.
     listed = run_tfzoo(installed, "list")
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
@@ -69,19 +71,11 @@ def test_tfzoo_list_shows_plugins_and_names_a_broken_one_in_one_line(installed):
     mean = next(line for line in lines if line.strip().startswith("mean "))
     for line in (doubling, mean):
         assert "[from plugin 'fake' (fake-tasks 1.2.0)]" in line
-    (warning,) = listed.stderr.splitlines()
-    assert warning.startswith("tfzoo: warning: plugin 'broken' (broken-plugin 0.3)")
-    assert "ZeroDivisionError" in warning
-
-
-def test_two_plugins_registering_one_id_name_both_packages(installed):
-    fake_distribution(installed, "other-tasks", "0.1", {"other": "other_tasks"},
-                      {"other_tasks": readme_example("other_tasks")})
-    listed = run_tfzoo(installed, "list")
-    assert listed.returncode == 0 and "doubling" in listed.stdout
-    (warning,) = listed.stderr.splitlines()
-    assert "already registered" in warning
-    assert "fake-tasks 1.2.0" in warning and "other-tasks 0.1" in warning
+    broken, clashing = sorted(listed.stderr.splitlines(), key=lambda line: "other" in line)
+    assert broken.startswith("tfzoo: warning: plugin 'broken' (broken-plugin 0.3)")
+    assert "ZeroDivisionError" in broken
+    assert clashing.startswith("tfzoo: warning: plugin 'other' (other-tasks 0.1)")
+    assert "already registered" in clashing and "fake-tasks 1.2.0" in clashing
 
 
 def test_plugins_load_only_when_a_name_is_not_found(installed):
@@ -160,3 +154,15 @@ def test_a_run_records_where_its_task_came_from_and_names_what_to_install(instal
     with pytest.raises(tfzoo.RunDirectoryError, match=r"It came from plugin 'fake' of the "
                                                       r"package fake-tasks 1\.2\.0\. Install"):
         tfzoo.load_run(run)
+
+
+def test_tfzoo_doctor_lists_the_installed_plugins_without_importing_them(installed,
+                                                                          monkeypatch):
+    from tfzoo.tools.doctor import examine, format_report
+
+    monkeypatch.syspath_prepend(str(installed))
+    examined = examine()
+    assert {"module": "fake_tasks.plugin", "plugin": "fake", "distribution": "fake-tasks",
+            "version": "1.2.0"} in examined["plugins"]
+    assert "fake_tasks.plugin" not in sys.modules
+    assert "  fake        fake_tasks.plugin from fake-tasks 1.2.0" in format_report(examined)

@@ -93,22 +93,27 @@ def load_plugins() -> bool:
     if _loading.plugins_loaded or os.environ.get(DISABLE_AUTOLOAD, "0") not in ("", "0"):
         return False
     _loading.plugins_loaded = True
-    for entry_point in importlib.metadata.entry_points(group=GROUP):
-        distribution = getattr(entry_point, "dist", None)
-        source = Source(entry_point.module, entry_point.name,
-                        distribution.name if distribution else None,
-                        distribution.version if distribution else None)
+    # In order of package and plugin name, so that which of two plugins claiming one name
+    # gets it does not depend on the order the file system lists them in.
+    for source in installed_plugins():
         try:
             with _importing(source):
-                importlib.import_module(entry_point.module)
+                importlib.import_module(source.module)
         except Exception as error:  # noqa: BLE001  Any error of a plugin must not break tfzoo.
             message = (f"{source.describe()}, module {source.module!r}, failed to import and "
                        f"was skipped: {type(error).__name__}: {error}")
-            _loading.failures[entry_point.name] = message
+            _loading.failures[source.plugin] = message
             warnings.warn(PluginWarning(
                 f"{message}. Fix or reinstall {source.distribution or source.module}, or "
                 f"uninstall it."), stacklevel=2)
     return True
+
+
+def installed_plugins() -> list[Source]:
+    """The plugins installed here, in the order they load, without importing them."""
+    return [Source(entry_point.module, entry_point.name, *_package(entry_point))
+            for entry_point in sorted(importlib.metadata.entry_points(group=GROUP),
+                                      key=_package_order)]
 
 
 def plugin_failures() -> dict[str, str]:
@@ -181,6 +186,16 @@ def installed_version(distribution: str) -> str | None:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def _package(entry_point: importlib.metadata.EntryPoint) -> tuple[str | None, str | None]:
+    """The (name, version) of the installed package that declares `entry_point`."""
+    distribution = getattr(entry_point, "dist", None)
+    return (distribution.name, distribution.version) if distribution else (None, None)
+
+
+def _package_order(entry_point: importlib.metadata.EntryPoint) -> tuple[str, str]:
+    return (_package(entry_point)[0] or "", entry_point.name)
 
 
 @contextlib.contextmanager

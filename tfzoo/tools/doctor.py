@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tfzoo.data import TEXTS, find_dataset, keras_cache_dir
+from tfzoo.plugins import installed_plugins
 
 PACKAGES = ("tensorflow", "keras", "numpy", "gymnasium", "gym", "tf_keras", "tfzoo")
 
@@ -71,12 +72,14 @@ def datasets(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, A
 
 
 def examine(data_dir: str | os.PathLike | None = None) -> dict[str, Any]:
-    """Everything the doctor reports, each looked up once: {"versions", "devices",
-    "datasets", "findings"} (findings as `Finding`s; no devices when TensorFlow is broken)."""
+    """Everything the doctor reports, each looked up once: {"versions", "plugins", "devices",
+    "datasets", "findings"} (findings as `Finding`s; no devices when TensorFlow is broken;
+    the plugins installed, which are listed, not imported)."""
     installed, places = versions(), datasets(data_dir)
     tf, _ = _tensorflow()
     return {
         "versions": installed,
+        "plugins": [source.as_json() for source in installed_plugins()],
         "devices": [] if tf is None else [{"type": device.device_type, "name": device.name}
                                           for device in tf.config.list_physical_devices()],
         "datasets": places,
@@ -210,6 +213,10 @@ def format_report(examined: dict[str, Any]) -> str:
     lines += [f"  {name:<11} {version or '(not installed)'}"
               for name, version in examined["versions"].items()]
     lines.append(f"  executable  {sys.executable}")
+    lines.append("Plugins (tfzoo list imports them):" if examined["plugins"] else
+                 "Plugins: none installed.")
+    lines += [f"  {plugin['plugin']:<11} {plugin['module']} from {plugin['distribution']} "
+              f"{plugin['version']}" for plugin in examined["plugins"]]
     lines.append("Devices:")
     lines += [f"  {device['type']:<4} {device['name']}" for device in examined["devices"]]
     lines.append("Datasets:")
