@@ -20,6 +20,7 @@ import numpy as np
 
 from tfzoo.errors import ConfigError
 from tfzoo.files import atomic_path
+from tfzoo.plugins import load_plugins
 from tfzoo.registration import registry
 from tfzoo.runs.directory import PROGRESS, SUMMARY, RunDirectory
 
@@ -185,5 +186,8 @@ def _final_eval(path: Path) -> tuple[float | None, int]:
 
 
 def _default_agent(task: str) -> str | None:
+    """The agent `task` trains with by default (a plugin's task: once plugins are loaded)."""
+    if task not in registry:
+        load_plugins()
     return registry[task].agent if task in registry else None
 
