@@ -4,6 +4,8 @@
 - `char_rnn.py`: the chapter's character LSTM with tfzoo and as the chapter writes it;
 - `cartpole.py` (and `cartpole_chapter.py`, the chapter's program): tfzoo's DQN against
   Stable-Baselines3 and the chapter;
+- `reinforce.py`: the example plugin's REINFORCE (examples/tfzoo-reinforce) against tfzoo's
+  DQN on CartPole;
 - `modes.py`: tfzoo's execution modes (compiled, eager, XLA);
 - `versions.py` (and `versions_measure.py`, run in each checkout): this checkout's speed
   against another checkout's;

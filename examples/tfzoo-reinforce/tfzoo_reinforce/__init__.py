@@ -1,0 +1,1 @@
+"""tfzoo-reinforce: REINFORCE with a learned baseline, and a CartPole task, as a tfzoo plugin."""
