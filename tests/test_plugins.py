@@ -78,11 +78,13 @@ def test_tfzoo_list_shows_plugins_and_one_line_for_each_broken_or_clashing_one(i
     assert "already registered" in clashing and "fake-tasks 1.2.0" in clashing
 
 
-def test_plugins_load_only_when_a_name_is_not_found(installed):
-    probe = ("import sys, tfzoo; loaded = lambda: 'fake_tasks.plugin' in sys.modules; "
-             "assert not loaded(); tfzoo.make('linear-regression'); assert not loaded(); "
-             "tfzoo.make('doubling'); assert loaded(); print('ok')")
-    environment = {**os.environ, "PYTHONPATH": str(installed)}
+def test_plugins_load_only_when_a_name_is_not_found(tmp_path):
+    fake_distribution(tmp_path, "light-tasks", "0.1", {"light": "light_tasks"}, {
+        "light_tasks": "import tfzoo\ntfzoo.register('line', 'light_tasks:Line', agent='mean')\n"})
+    probe = ("import sys, tfzoo; loaded = lambda: 'light_tasks' in sys.modules; "
+             "assert not loaded(); tfzoo.spec('linear-regression'); assert not loaded(); "
+             "tfzoo.spec('line'); assert loaded(); print('ok')")
+    environment = {**os.environ, "PYTHONPATH": str(tmp_path)}
     environment.pop("TFZOO_DISABLE_PLUGIN_AUTOLOAD", None)
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             env=environment, timeout=300)
