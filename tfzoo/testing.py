@@ -26,7 +26,7 @@ import numpy as np
 from gymnasium.utils.env_checker import check_env
 
 from tfzoo.core import Agent, Transition
-from tfzoo.loop import evaluate, train
+from tfzoo.loop import Callback, LoopState, evaluate, train
 from tfzoo.registration import make, make_agent, spec
 from tfzoo.seeding import seed_everything
 from tfzoo.supervised import SupervisedTask
@@ -209,3 +209,21 @@ def _check_save_and_restore(agent: Agent, fresh: Agent, observations: list[Any],
 def _same(value: Any, other: Any, message: str) -> None:
     if not np.array_equal(np.asarray(value), np.asarray(other)):
         raise AssertionError(message)
+
+
+class InterruptAt(Callback):
+    """Presses Ctrl-C at step `steps` of a run: pass it to `tfzoo.start_run(callbacks=[...])`
+    to get an interrupted run directory (with its checkpoint) to test resuming on.
+
+    Example:
+        with pytest.raises(KeyboardInterrupt):
+            tfzoo.start_run("my-task", path=run, callbacks=[InterruptAt(50)])
+        tfzoo.resume_run(run)
+    """
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+
+    def on_step(self, state: LoopState, running_episode: Any) -> None:
+        if state.steps == self.steps:
+            raise KeyboardInterrupt

@@ -13,7 +13,7 @@ import pytest
 import tfzoo_digits  # noqa: F401  Not found? Install the plugin: pip install -e examples/tfzoo-digits
 
 import tfzoo
-from tfzoo.testing import check_agent, check_task
+from tfzoo.testing import InterruptAt, check_agent, check_task
 from tfzoo.tools.cli import main
 
 
@@ -45,17 +45,6 @@ def test_bad_settings_are_refused_naming_the_fix():
         tfzoo.make("digits", test_fraction=1.5)
 
 
-class StopAt(tfzoo.Callback):
-    """Presses Ctrl-C at step `steps`."""
-
-    def __init__(self, steps: int) -> None:
-        self.steps = steps
-
-    def on_step(self, state, running_episode):
-        if state.steps == self.steps:
-            raise KeyboardInterrupt
-
-
 def test_the_tfzoo_command_trains_evaluates_and_resumes_digits(tmp_path, capsys):
     run = tmp_path / "run"
     trained = subprocess.run(
@@ -74,7 +63,7 @@ def test_the_tfzoo_command_trains_evaluates_and_resumes_digits(tmp_path, capsys)
     stopped = tmp_path / "stopped"
     with pytest.raises(KeyboardInterrupt):
         tfzoo.start_run("digits", preset="quick", seed=0, path=stopped, progress=False,
-                        callbacks=[StopAt(50)])
+                        callbacks=[InterruptAt(50)])
     assert main(["train", "--resume", str(stopped), "--no-progress"]) == 0
     resumed = json.loads((stopped / "summary.json").read_text())
     assert resumed["steps"] == 200 and resumed["eval_return"] > 0.8

@@ -19,7 +19,7 @@ import tfzoo_reinforce  # noqa: F401  Not found? pip install -e examples/tfzoo-r
 from tfzoo_reinforce.reinforce import ReinforceAgent, ReinforceConfig
 
 import tfzoo
-from tfzoo.testing import check_agent, check_task
+from tfzoo.testing import InterruptAt, check_agent, check_task
 from tfzoo.tools.cli import main
 
 
@@ -172,17 +172,6 @@ def test_the_same_seed_trains_the_same_way():
     assert histories[0] == histories[1]
 
 
-class StopAt(tfzoo.Callback):
-    """Presses Ctrl-C at step `steps`."""
-
-    def __init__(self, steps: int) -> None:
-        self.steps = steps
-
-    def on_step(self, state, running_episode):
-        if state.steps == self.steps:
-            raise KeyboardInterrupt
-
-
 def test_the_tfzoo_command_lists_trains_evaluates_and_resumes_it(tmp_path, capsys):
     assert main(["list"]) == 0
     listed = capsys.readouterr().out.splitlines()
@@ -204,7 +193,7 @@ def test_the_tfzoo_command_lists_trains_evaluates_and_resumes_it(tmp_path, capsy
     stopped = tmp_path / "stopped"
     with pytest.raises(KeyboardInterrupt):
         tfzoo.start_run("cartpole-dqn", agent="reinforce", steps=2000, seed=0, path=stopped,
-                        progress=False, callbacks=[StopAt(500)])
+                        progress=False, callbacks=[InterruptAt(500)])
     assert main(["train", "--resume", str(stopped), "--no-progress"]) == 0
     resumed = json.loads((stopped / "summary.json").read_text())
     assert resumed["steps"] == 2000 and resumed["agent"] == "reinforce"
