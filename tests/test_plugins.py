@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 
+import gymnasium
 import pytest
 from conftest import readme_example, tfzoo_command
 
@@ -71,7 +72,8 @@ def test_tfzoo_list_shows_plugins_and_one_line_for_each_broken_or_clashing_one(i
     mean = next(line for line in lines if line.strip().startswith("mean "))
     for line in (doubling, mean):
         assert "[from plugin 'fake' (fake-tasks 1.2.0)]" in line
-    broken, clashing = sorted(listed.stderr.splitlines(), key=lambda line: "other" in line)
+    ours = [line for line in listed.stderr.splitlines() if "'broken'" in line or "'other'" in line]
+    broken, clashing = sorted(ours, key=lambda line: "other" in line)
     assert broken.startswith("tfzoo: warning: plugin 'broken' (broken-plugin 0.3)")
     assert "ZeroDivisionError" in broken
     assert clashing.startswith("tfzoo: warning: plugin 'other' (other-tasks 0.1)")
@@ -130,13 +132,13 @@ def test_a_run_records_where_its_task_came_from_and_names_what_to_install(instal
     monkeypatch.syspath_prepend(str(installed))
     tfzoo.plugins.import_module("fake_tasks.plugin")
     run = tmp_path / "run"
-    tfzoo.start_run("doubling", seed=0, path=run, progress=False)
+    summary = tfzoo.start_run("doubling", seed=0, path=run, progress=False)
     config_path = run / "config.json"
     sources = json.loads(config_path.read_text())["sources"]
     expected = {"module": "fake_tasks.plugin", "plugin": None, "distribution": "fake-tasks",
                 "version": "1.2.0"}
     assert sources == {"task": expected, "agent": expected}
-    assert tfzoo.evaluate_run(run) <= 0.0  # Minus the mean squared error.
+    assert tfzoo.evaluate_run(run) == summary["eval_return"]
 
     # On a machine without the package: the run names it, and imports nothing itself.
     for name in ("doubling", "mean"):
@@ -168,3 +170,57 @@ def test_tfzoo_doctor_lists_the_installed_plugins_without_importing_them(install
             "version": "1.2.0"} in examined["plugins"]
     assert "fake_tasks.plugin" not in sys.modules
     assert "  fake        fake_tasks.plugin from fake-tasks 1.2.0" in format_report(examined)
+
+
+def test_a_run_never_imports_a_module_its_config_names(installed, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(installed))
+    (installed / "fake_tasks" / "evil.py").write_text("raise SystemExit('imported!')\n")
+    run = tmp_path / "run"
+    tfzoo.start_run("linear-regression", seed=0, steps=2, path=run, progress=False)
+    config = json.loads((run / "config.json").read_text())
+    for key in ("task", "agent"):
+        crafted = {**config, key: f"fake_tasks.evil:{config[key]}"}
+        (run / "config.json").write_text(json.dumps(crafted))
+        with pytest.raises(tfzoo.RunDirectoryError, match=rf"'{key}' is 'fake_tasks\.evil:.*a "
+                                                          rf"module and a name"):
+            tfzoo.evaluate_run(run)
+    assert "fake_tasks.evil" not in sys.modules
+
+    # Where the task came from is shown only if it looks like names: nothing to paste.
+    config["sources"]["task"] = {"module": "os", "plugin": None, "version": "1",
+                                 "distribution": "x'; rm -rf ~; echo '"}
+    config["task"] = "gone"
+    (run / "config.json").write_text(json.dumps(config))
+    with pytest.raises(tfzoo.RunDirectoryError, match=r"does not say where it came from") as error:
+        tfzoo.evaluate_run(run)
+    assert "rm -rf" not in str(error.value)
+
+
+def test_a_module_that_fails_halfway_leaves_nothing_registered(tmp_path, monkeypatch):
+    source = readme_example("half_tasks") + "\nraise ValueError('broken at the end')\n"
+    (tmp_path / "half_tasks.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for _ in range(2):  # The second attempt fails the same way, not as a duplicate.
+        with pytest.raises(tfzoo.ConfigError, match=r"'half_tasks:doubling': importing "
+                                                    r"'half_tasks' raised ValueError: broken at "
+                                                    r"the end \(at .*half_tasks\.py:\d+\)"):
+            tfzoo.make("half_tasks:doubling")
+    assert "doubling" not in tfzoo.registry and "mean" not in tfzoo.agent_registry
+    assert "tfzoo/doubling" not in gymnasium.registry
+
+
+def test_a_module_colon_id_typed_on_the_command_line_is_found_in_the_current_folder(
+        tmp_path, monkeypatch, capsys):
+    (tmp_path / "here_tasks.py").write_text(readme_example("here_tasks"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [path for path in sys.path if path not in ("", ".")])
+    assert main(["train", "here_tasks:doubling", "--steps", "8", "--seed", "0", "--logdir",
+                 "run", "--no-progress"]) == 0, capsys.readouterr().err
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["task"] == "doubling"
+    sys.modules.pop("here_tasks", None)
+
+
+def test_tfzoo_list_works_with_stderr_closed():
+    listed = subprocess.run(["bash", "-c", " ".join(tfzoo_command("list")) + " 2>&-"],
+                            capture_output=True, text=True, timeout=300)
+    assert listed.returncode == 0 and "mnist-cnn" in listed.stdout

@@ -24,16 +24,22 @@ def test_the_supervised_agent_passes_check_agent():
 class Line(tfzoo.SupervisedTask):
     """Is x above -0.5? Over 16 points, in batches of 4 (three quarters of the answers are 1)."""
 
-    def __init__(self, *, noise: bool = False, halve: bool = False):
+    def __init__(self, *, noise: bool = False, late_noise: bool = False, halve: bool = False):
         inputs = np.linspace(-1, 1, 16, dtype=np.float32)[:, None]
-        self.noise, self.halve = noise, halve
+        self.noise, self.late_noise, self.halve = noise, late_noise, halve
+        self.steps = 0
         super().__init__({"train": (inputs, (inputs[:, 0] > -0.5).astype(np.int64))},
                          batch_size=4, num_classes=2)
 
+    def reset(self, *, seed=None, options=None):
+        self.steps = 0  # Steps into the episode.
+        return super().reset(seed=seed, options=options)
+
     def step(self, action):
         observation, reward, terminated, truncated, info = super().step(action)
-        if self.noise:  # Drawn from NumPy's global generator, not self.np_random: a bug.
-            reward += np.random.uniform(-1e-3, 1e-3)
+        self.steps += 1
+        if self.noise or (self.late_noise and self.steps > 2):  # From NumPy's global
+            reward += np.random.uniform(-1e-3, 1e-3)  # generator, not self.np_random: a bug.
         return observation, reward / 2 if self.halve else reward, terminated, truncated, info
 
 
@@ -41,6 +47,11 @@ def test_check_task_catches_unseeded_randomness_and_rewards_that_do_not_add_up()
     tfzoo.register("noisy-line", Line, agent="supervised", noise=True)
     with pytest.raises(AssertionError, match=r"rewards are not equivalent for the same seed"):
         check_task("noisy-line")
+    tfzoo.register("late-noisy-line", Line, agent="supervised", late_noise=True)
+    with pytest.raises(AssertionError, match=r"different rewards at step \d+ for the same "
+                                             r"actions; draw every random number from "
+                                             r"self\.np_random"):
+        check_task("late-noisy-line")  # Gymnasium's checker compares the first step only.
     tfzoo.register("halved-line", Line, agent="supervised", halve=True)
     with pytest.raises(AssertionError, match=r"returned \S+, not 1\.0: a pass's rewards must"):
         check_task("halved-line")

@@ -29,6 +29,11 @@ def register_in_gymnasium(
                        reward_threshold=reward_threshold)
 
 
+def unregister_from_gymnasium(id: str) -> None:
+    """Takes "tfzoo/<id>" out of Gymnasium's registry again."""
+    gymnasium.registry.pop(f"{NAMESPACE}/{id}", None)
+
+
 def tfzoo_id(id: str) -> str | None:
     """The tfzoo id in a Gymnasium name "tfzoo/<id>", or None for any other name."""
     namespace, _, name = id.partition("/")

@@ -24,6 +24,7 @@ import importlib
 import importlib.metadata
 import os
 import sys
+import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -78,6 +79,8 @@ class _Loading:
     plugins_loaded: bool = False
     failures: dict[str, str] = field(default_factory=dict)
     importing: Source | None = None
+    undo: list[Callable[[], None]] = field(default_factory=list)
+    """How to take back each registration made by the module being imported, if it fails."""
 
 
 _loading = _Loading()
@@ -92,9 +95,19 @@ def load_plugins() -> bool:
     """
     if _loading.plugins_loaded or os.environ.get(DISABLE_AUTOLOAD, "0") not in ("", "0"):
         return False
-    _loading.plugins_loaded = True
-    # In order of package and plugin name, so that which of two plugins claiming one name
-    # gets it does not depend on the order the file system lists them in.
+    _loading.plugins_loaded = True  # First: a plugin that looks a name up loads none again.
+    try:
+        _import_plugins()
+    except BaseException:  # Ctrl-C: the next lookup tries them all again.
+        _loading.plugins_loaded = False
+        raise
+    return True
+
+
+def _import_plugins() -> None:
+    """Imports each installed plugin (in order of package and plugin name, so that which of
+    two claiming one name gets it does not depend on how the file system lists them); one
+    that fails is reported and skipped, and what it registered is taken back."""
     for source in installed_plugins():
         try:
             with _importing(source):
@@ -102,11 +115,10 @@ def load_plugins() -> bool:
         except Exception as error:  # noqa: BLE001  Any error of a plugin must not break tfzoo.
             message = (f"{source.describe()}, module {source.module!r}, failed to import and "
                        f"was skipped: {type(error).__name__}: {error}")
-            _loading.failures[source.plugin] = message
+            _loading.failures[f"{source.distribution}:{source.plugin}"] = message
             warnings.warn(PluginWarning(
                 f"{message}. Fix or reinstall {source.distribution or source.module}, or "
-                f"uninstall it."), stacklevel=2)
-    return True
+                f"uninstall it."), stacklevel=4)
 
 
 def installed_plugins() -> list[Source]:
@@ -130,7 +142,8 @@ def import_module(name: str, *, what: str = "--import") -> None:
         what: What asked for it, for the error (e.g. "--import", or a "module:id").
 
     Raises:
-        ConfigError: No module `name` can be found, or it failed to import.
+        ConfigError: No module `name` can be found, or it raised while it was imported (the
+            error names the exception and where it was raised).
     """
     if not name or not all(part.isidentifier() for part in name.split(".")):
         raise ConfigError(f"{what}: {name!r} is not a module's dotted name, e.g. "
@@ -144,11 +157,23 @@ def import_module(name: str, *, what: str = "--import") -> None:
             importlib.import_module(name)
     except ModuleNotFoundError as error:
         if error.name is not None and not _is_part_of(error.name, name):
-            raise  # A module that `name` imports is missing: its own traceback says which.
+            raise _failed(name, what, error) from error  # Something `name` imports is missing.
+        hint = f" Drop the '.py': --import {name[:-3]}." if name.endswith(".py") else ""
         raise ConfigError(
-            f"{what}: no module named {name!r} can be imported here (from {sys.path[0] or '.'!r} "
-            f"and the installed packages). Install the package that holds it "
-            f"(pip install -e PATH), or check the name.") from None
+            f"{what}: no module named {name!r} can be imported here (from the current folder "
+            f"{os.getcwd()!r}, {sys.path[0] or '.'!r} and the installed packages). Install the "
+            f"package that holds it (pip install -e PATH), or check the name.{hint}") from None
+    except Exception as error:  # noqa: BLE001  The user's module: said in one paragraph.
+        raise _failed(name, what, error) from error
+
+
+def _failed(name: str, what: str, error: Exception) -> ConfigError:
+    """The error for module `name` raising `error` while it was imported."""
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    return ConfigError(
+        f"{what}: importing {name!r} raised {type(error).__name__}: {error} (at "
+        f"{where.filename}:{where.lineno}). Fix the module; `python -c 'import {name}'` shows "
+        f"the whole traceback.")
 
 
 def source_of(entry_point: str | Callable[..., Any]) -> Source:
@@ -198,14 +223,26 @@ def _package_order(entry_point: importlib.metadata.EntryPoint) -> tuple[str, str
     return (_package(entry_point)[0] or "", entry_point.name)
 
 
+def undo_if_import_fails(undo: Callable[[], None]) -> None:
+    """Has `undo` run if the plugin or module being imported now fails, so that a module that
+    raises halfway leaves none of its registrations behind (the registry calls this)."""
+    if _loading.importing is not None:
+        _loading.undo.append(undo)
+
+
 @contextlib.contextmanager
 def _importing(source: Source) -> Iterator[None]:
-    """Registrations made inside come from `source`."""
-    outer, _loading.importing = _loading.importing, source
+    """Registrations made inside come from `source`; all are taken back if it raises."""
+    outer = _loading.importing, _loading.undo
+    _loading.importing, _loading.undo = source, []
     try:
         yield
+    except BaseException:
+        for undo in reversed(_loading.undo):
+            undo()
+        raise
     finally:
-        _loading.importing = outer
+        _loading.importing, _loading.undo = outer
 
 
 def _is_part_of(missing: str, name: str) -> bool:

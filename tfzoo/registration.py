@@ -112,13 +112,19 @@ def register(
     """
     source = plugins.source_of(entry_point)
     _check_free(id, "Task", source)
-    registry[id] = TaskSpec(
+    task_spec = TaskSpec(
         id, entry_point, agent, description,
         presets or {default_preset: Preset("Default settings.")}, default_preset, kwargs,
         agent_kwargs or {}, evaluation, max_episode_steps, reward_threshold, card, source,
     )
-    gymnasium_bridge.register_in_gymnasium(id, functools.partial(make, id), reward_threshold)
-    return registry[id]
+    try:
+        gymnasium_bridge.register_in_gymnasium(id, functools.partial(make, id), reward_threshold)
+    except gymnasium.error.Error as error:
+        raise RegistrationError(f"Task id {id!r} cannot be an id of Gymnasium's too ({error}); "
+                                f"use letters, digits, '-', '_' and '.' only.") from None
+    registry[id] = task_spec
+    plugins.undo_if_import_fails(functools.partial(_forget, registry, id))
+    return task_spec
 
 
 def register_agent(name: str, entry_point: str | Callable[..., Any], *, config: str | type,
@@ -128,14 +134,22 @@ def register_agent(name: str, entry_point: str | Callable[..., Any], *, config: 
     source = plugins.source_of(entry_point)
     _check_free(name, "Agent", source)
     agent_registry[name] = AgentSpec(name, entry_point, config, description, source)
+    plugins.undo_if_import_fails(functools.partial(_forget, agent_registry, name))
     return agent_registry[name]
+
+
+def _forget(names: dict[str, Any], name: str) -> None:
+    """Takes back the registration of `name` (and a task's in Gymnasium's registry)."""
+    if names.pop(name, None) is not None and names is registry:
+        gymnasium_bridge.unregister_from_gymnasium(name)
 
 
 def _check_free(name: str, kind: str, source: plugins.Source) -> None:
     """Refuses a name that a task or an agent has already: one name, one meaning."""
-    if not isinstance(name, str) or not name or ":" in name:
-        raise RegistrationError(f"{kind} name {name!r} must be a non-empty string without ':' "
-                                f"(which separates a module from a name: 'module:{kind.lower()}').")
+    if not isinstance(name, str) or not name or ":" in name or "/" in name:
+        raise RegistrationError(
+            f"{kind} name {name!r} must be a non-empty string without ':' (which separates a "
+            f"module from a name, 'module:{kind.lower()}') or '/' (Gymnasium's namespaces).")
     for taken, what in ((registry, "a task"), (agent_registry, "an agent")):
         if name in taken:
             first = plugins.with_distribution(taken[name].source or plugins.Source("?"))
@@ -241,11 +255,11 @@ def agent_config(name: str, preset: str | None = None, **overrides: Any) -> tupl
         chosen, settings = agent_registry[name], {}
     elif _registered_task(name) or gymnasium_bridge.is_gymnasium_id(name):
         task_spec = spec(name)
-        resolve(task_spec.agent)  # Its agent may come from a plugin.
-        if task_spec.agent not in agent_registry:
-            raise unknown("agent", task_spec.agent, agent_registry, HOW_TO_LIST,
+        agent_name = resolve(task_spec.agent)  # Its agent may come from a plugin.
+        if agent_name not in agent_registry:
+            raise unknown("agent", agent_name, agent_registry, HOW_TO_LIST,
                           f" (the default agent of task {name!r}){_plugin_failures()}")
-        chosen = agent_registry[task_spec.agent]
+        chosen = agent_registry[agent_name]
         settings = {**task_spec.agent_kwargs, **task_spec.preset(preset).agent}
     else:
         raise unknown("task or agent", name, [*registry, *agent_registry], HOW_TO_LIST,

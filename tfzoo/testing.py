@@ -30,6 +30,7 @@ from tfzoo.loop import Callback, LoopState, evaluate, train
 from tfzoo.registration import make, make_agent, spec
 from tfzoo.seeding import seed_everything
 from tfzoo.supervised import SupervisedTask
+from tfzoo.validate import whole_number
 
 PASS_LIMIT = 100_000
 """The most steps `check_task` plays looking for the end of a supervised task's pass."""
@@ -222,8 +223,10 @@ class InterruptAt(Callback):
     """
 
     def __init__(self, steps: int) -> None:
-        self.steps = steps
+        self.steps = whole_number("steps", steps, minimum=1)
+        self.pressed = False
 
     def on_step(self, state: LoopState, running_episode: Any) -> None:
-        if state.steps == self.steps:
+        if state.steps >= self.steps and not self.pressed:  # Vectors step several at once.
+            self.pressed = True
             raise KeyboardInterrupt

@@ -20,6 +20,7 @@ from typing import Any
 
 from tfzoo.config import load
 from tfzoo.errors import RegistrationError, unknown
+from tfzoo.plugins import load_plugins
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,10 @@ def register_model(
 
 
 def model_spec(name: str) -> ModelSpec:
-    """The `ModelSpec` registered as `name`; an unknown name is an error naming the closest."""
+    """The `ModelSpec` registered as `name` (a plugin's: once plugins are loaded); an unknown
+    name is an error naming the closest."""
+    if name not in model_registry:
+        load_plugins()
     if name not in model_registry:
         raise unknown("model", name, model_registry,
                       "Register your own with tfzoo.register_model, or pass a Keras model.")

@@ -182,6 +182,10 @@ def _config_problem(config: dict[str, Any]) -> str | None:
     for key, kind in REQUIRED_CONFIG.items():
         if isinstance(config.get(key), bool) or not isinstance(config.get(key), kind):
             return f"{key!r} is missing or not a {kind.__name__}"
+    for key in ("task", "agent"):
+        if ":" in config[key]:  # "module:id" would import the module: a run never names one.
+            return (f"{key!r} is {config[key]!r:.80}, a module and a name; runs record bare "
+                    f"names (pass --import MODULE for a module of yours)")
     budget = config["budget"]
     if set(budget) != {"steps", "episodes", "max_seconds"}:
         return f"'budget' has the keys {sorted(budget)}, not steps, episodes and max_seconds"

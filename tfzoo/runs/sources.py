@@ -9,6 +9,7 @@ install or the module to `--import`; installed plugins load by themselves (`tfzo
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,14 @@ from typing import Any
 from tfzoo.errors import RunDirectoryError, RunDirectoryWarning, UnknownNameError
 from tfzoo.plugins import Source, installed_version, plugin_failures, with_distribution
 from tfzoo.registration import agent_spec, spec
+
+OPTIONAL = ("plugin", "distribution", "version")
+PATTERNS = {  # What a module, a plugin, a package and a version may be.
+    "module": re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*"),
+    "plugin": re.compile(r"[\w.-]+"),
+    "distribution": re.compile(r"[A-Za-z0-9]([\w.-]*[A-Za-z0-9])?"),
+    "version": re.compile(r"[\w.+!-]+"),
+}
 
 
 def sources_record(task_id: str, agent_name: str) -> dict[str, Any]:
@@ -42,7 +51,7 @@ def check_sources(config: Mapping[str, Any], path: str | os.PathLike) -> None:
             raise RunDirectoryError(
                 f"The run in {str(path)!r} trained the {kind} {name!r}, which is not registered "
                 f"here. {_how_to_get(source)}{failed}") from None
-        if source is not None and source.distribution not in (None, "tfzoo"):
+        if source is not None and source.distribution not in (None, "tfzoo") and source.version:
             here = installed_version(source.distribution)
             if here is not None and here != source.version:
                 warnings.warn(RunDirectoryWarning(
@@ -54,14 +63,19 @@ def check_sources(config: Mapping[str, Any], path: str | os.PathLike) -> None:
 def _how_to_get(source: Source | None) -> str:
     """What to install or import for the task or agent `source` registered."""
     if source is None:
-        return ("config.json does not say where it came from (an older run). Install the "
-                "plugin that provides it, or pass --import MODULE, the module that registers it.")
+        return ("config.json does not say where it came from (an older run, or it is damaged). "
+                "Install the plugin that provides it, or pass --import MODULE, the module that "
+                "registers it.")
+    if source.module == "__main__":
+        return ("It was registered by a script or notebook (__main__): register it there "
+                "again first, or move the registration into a module and pass --import MODULE.")
     if source.distribution is not None:
         where = f"plugin {source.plugin!r} of " if source.plugin else ""
-        fix = (f"Install {source.distribution} (pip install '{source.distribution}=="
-               f"{source.version}', or pip install -e the folder that holds it)")
+        pinned = f"{source.distribution}=={source.version}" if source.version else ""
+        fix = (f"Install {source.distribution} (pip install '{pinned or source.distribution}', "
+               f"or pip install -e the folder that holds it)")
         then = "" if source.plugin else f" and pass --import {source.module}"
-        package = f"{source.distribution} {source.version}"
+        package = f"{source.distribution} {source.version or ''}".strip()
         return f"It came from {where}the package {package}. {fix}{then}."
     return (f"It was registered by the module {source.module!r}, which is in no installed "
             f"package: pass --import {source.module} (from the folder that holds it).")
@@ -72,11 +86,15 @@ def _as_json(source: Source | None) -> dict[str, Any] | None:
 
 
 def _from_json(recorded: Any) -> Source | None:
-    """The `Source` config.json recorded, or None if it records none it may be read as."""
-    if not isinstance(recorded, dict) or not isinstance(recorded.get("module"), str):
+    """The `Source` config.json recorded, or None if it records none that may be shown: each
+    field must look like what it is (config.json may come from someone else, and the message
+    puts the names into commands to run)."""
+    if not isinstance(recorded, dict):
         return None
-    fields = {name: recorded.get(name) for name in ("plugin", "distribution", "version")}
-    if not all(value is None or isinstance(value, str) for value in fields.values()):
+    fields = {name: recorded.get(name) for name in ("module", *OPTIONAL)}
+    if not isinstance(fields["module"], str) or not all(
+            (value is None and name in OPTIONAL) or
+            (isinstance(value, str) and len(value) <= 100 and PATTERNS[name].fullmatch(value))
+            for name, value in fields.items()):
         return None
-    return Source(recorded["module"][:200], **{name: value and value[:200]
-                                                for name, value in fields.items()})
+    return Source(**fields)

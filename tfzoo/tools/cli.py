@@ -14,6 +14,7 @@ the other handlers, `tfzoo.tools.preflight` checks the names `train` was given, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
 import signal
@@ -43,13 +44,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     show_warning = warnings.showwarning
     warnings.showwarning = functools.partial(_show_warning, show_warning)
+    quiet = not (arguments.verbose or os.environ.get("TFZOO_TF_LOGS"))
+    if quiet:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's info and warnings.
     try:
-        with chatter_held_back():  # In case the modules or plugins import TensorFlow.
-            import_modules(arguments.imports)
+        # Modules and plugins may import TensorFlow: its start-up chatter is held back.
+        with chatter_held_back() if quiet else contextlib.nullcontext():
+            import_modules(arguments.imports, _names_typed(arguments))
             if arguments.preflight is not None:  # Checks that need no TensorFlow: at once.
                 load(arguments.preflight)(arguments)
-        if arguments.tensorflow and not (arguments.verbose or os.environ.get("TFZOO_TF_LOGS")):
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Its later info and warnings.
+        if arguments.tensorflow and quiet:
             import_tensorflow_quietly()  # Without its start-up chatter on stderr.
         return load(arguments.handler)(arguments)
     except (TfzooError, OSError) as error:  # OSError: a file the command could not use.
@@ -105,13 +109,21 @@ def _command(commands: Any, name: str, handler: str, *, help: str,
     return command
 
 
-def import_modules(names: Sequence[str]) -> None:
-    """Imports the modules of `--import`, looking in the current directory too (as
-    `python -m` does), so that their tasks and agents are registered."""
-    if names and os.getcwd() not in sys.path and "" not in sys.path:
+def import_modules(names: Sequence[str], typed: Sequence[str] = ()) -> None:
+    """Imports the modules of `--import`, so that their tasks and agents are registered. With
+    those, or with a "module:id" among the `typed` task and agent names, modules are looked
+    for in the current directory too (as `python -m` does)."""
+    if (names or any(":" in name for name in typed)) and not {"", os.getcwd()} & set(sys.path):
         sys.path.insert(0, os.getcwd())
     for name in names:
         plugins.import_module(name)
+
+
+def _names_typed(arguments: argparse.Namespace) -> list[str]:
+    """The task ids and agent names given on the command line (not read from a run)."""
+    names = [getattr(arguments, "task", None), getattr(arguments, "agent", None),
+             *(getattr(arguments, "tasks", None) or [])]
+    return [name for name in names if isinstance(name, str)]
 
 
 def _add_eval_parser(commands: Any) -> None:

@@ -42,9 +42,8 @@ def import_tensorflow_quietly() -> None:
     (`chatter_held_back`). It lists the physical devices only, so the CPU can still be split
     into logical devices afterwards (`--cpu-devices`). On a terminal, a status line counts
     the seconds meanwhile, then is cleared."""
-    if "tensorflow" in sys.modules:
-        return
-    with chatter_held_back(count_seconds=True):
+    # Even if a plugin imported TensorFlow already: probing the devices chatters too.
+    with chatter_held_back(count_seconds="tensorflow" not in sys.modules):
         import tensorflow as tf  # Here, so that its start-up is held back.
 
         tf.config.list_physical_devices()
@@ -58,8 +57,12 @@ def chatter_held_back(count_seconds: bool = False) -> Iterator[None]:
     Args:
         count_seconds: On a terminal, show "importing TensorFlow... N s" meanwhile.
     """
-    sys.stderr.flush()
-    terminal = os.dup(2)
+    try:
+        sys.stderr.flush()
+        terminal = os.dup(2)
+    except (AttributeError, OSError, ValueError):  # No stderr to hold (closed, or None).
+        yield
+        return
     done = threading.Event()
     counter = threading.Thread(target=_count_seconds, args=(terminal, done), daemon=True)
     if count_seconds and sys.stderr.isatty():
