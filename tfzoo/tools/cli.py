@@ -23,10 +23,10 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from tfzoo import plugins
 from tfzoo.config import load
 from tfzoo.errors import RunInterrupted, TfzooError, TfzooWarning
 from tfzoo.text import CHAPTER_TEMPERATURES
+from tfzoo.tools.preflight import import_modules
 from tfzoo.tools.startup import chatter_held_back, import_tensorflow_quietly
 from tfzoo.version import __version__
 
@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Modules and plugins may import TensorFlow: its start-up chatter is held back.
         with chatter_held_back() if quiet else contextlib.nullcontext():
-            import_modules(arguments.imports, _names_typed(arguments))
+            import_modules(arguments)
             if arguments.preflight is not None:  # Checks that need no TensorFlow: at once.
                 load(arguments.preflight)(arguments)
         if arguments.tensorflow and quiet:
@@ -107,23 +107,6 @@ def _command(commands: Any, name: str, handler: str, *, help: str,
         "no --import: they load when a name is not found",
     )
     return command
-
-
-def import_modules(names: Sequence[str], typed: Sequence[str] = ()) -> None:
-    """Imports the modules of `--import`, so that their tasks and agents are registered. With
-    those, or with a "module:id" among the `typed` task and agent names, modules are looked
-    for in the current directory too (as `python -m` does)."""
-    if (names or any(":" in name for name in typed)) and not {"", os.getcwd()} & set(sys.path):
-        sys.path.insert(0, os.getcwd())
-    for name in names:
-        plugins.import_module(name)
-
-
-def _names_typed(arguments: argparse.Namespace) -> list[str]:
-    """The task ids and agent names given on the command line (not read from a run)."""
-    names = [getattr(arguments, "task", None), getattr(arguments, "agent", None),
-             *(getattr(arguments, "tasks", None) or [])]
-    return [name for name in names if isinstance(name, str)]
 
 
 def _add_eval_parser(commands: Any) -> None:

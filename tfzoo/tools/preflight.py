@@ -1,5 +1,6 @@
-"""The checks of `tfzoo train`'s names that need no TensorFlow, made before it is imported,
-so that a mistyped task, preset, agent or `--set` name is answered at once.
+"""What the `tfzoo` command does before TensorFlow is imported: the modules of `--import`, and
+the checks of `tfzoo train`'s names, so that a mistyped task, preset, agent or `--set` name is
+answered at once.
 
 They are the same checks `tfzoo.tools.run_commands` makes again once TensorFlow is there;
 where a name cannot be told from the source alone (`tfzoo.config.declared_names` gives
@@ -9,8 +10,11 @@ None), they leave it to those.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Iterable
 
+from tfzoo import plugins
 from tfzoo.config import declared_names, parse_assignment
 from tfzoo.errors import UnknownNameError, unknown
 from tfzoo.registration import agent_spec, spec
@@ -44,3 +48,21 @@ def unknown_setting(task_id: str, name: str, names: Iterable[str],
     return unknown("setting", name, sorted(names),
                    "Those are all the settings of the task and its agent.",
                    f" for task {task_id!r} (--set {assignment})")
+
+
+def import_modules(arguments: argparse.Namespace) -> None:
+    """Imports the modules of `--import`, so that their tasks and agents are registered. With
+    those, or with a "module:id" among the task and agent names typed, modules are looked for
+    in the current directory too (as `python -m` does)."""
+    names, typed = arguments.imports, _names_typed(arguments)
+    if (names or any(":" in name for name in typed)) and not {"", os.getcwd()} & set(sys.path):
+        sys.path.insert(0, os.getcwd())
+    for name in names:
+        plugins.import_module(name)
+
+
+def _names_typed(arguments: argparse.Namespace) -> list[str]:
+    """The task ids and agent names given on the command line (not read from a run)."""
+    names = [getattr(arguments, "task", None), getattr(arguments, "agent", None),
+             *(getattr(arguments, "tasks", None) or [])]
+    return [name for name in names if isinstance(name, str)]
