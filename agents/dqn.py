@@ -262,12 +262,15 @@ class DQNAgent(Agent):
             return {}
         batches = self.replay_buffer.sample(progress.generator, config.batch_size,
                                             config.gradient_steps * phases)
-        loss, mean_q = (float(value) for value in self._update(*batches))
+        loss, mean_q, max_q, gradient_norm = (float(value) for value in self._update(*batches))
         if not math.isfinite(loss):
             raise TrainingDivergedError(f"Training diverged: the TD loss became {loss} after "
                 f"{progress.steps} steps. Lower learning_rate (now {config.learning_rate:g}), use "
                 f"loss='huber', set max_grad_norm, or a gamma below 1 (now {config.gamma:g}).")
-        return {"loss": loss, "q": mean_q, "epsilon": self.epsilon}
+        # What tells a collapse's story: Q above 1 / (1 - gamma), large gradients, few failures.
+        terminal_share = float(np.mean(self.replay_buffer.ends[: self.replay_buffer.size]))
+        return {"loss": loss, "q": mean_q, "q_max": max_q, "gradient_norm": gradient_norm,
+                "replay_terminal_share": terminal_share, "epsilon": self.epsilon}
 
     def build(self) -> None:
         """Creates the networks, the optimizer's variables and the random generator, once: at the
@@ -289,10 +292,12 @@ class DQNAgent(Agent):
 
     def _update_eagerly(self, observations, actions, rewards, next_observations, ends):
         """A gradient step on each (batch,) of the (steps, batch, ...) arguments in turn, and a
-        target network update every `target_update_interval`; returns the mean loss and Q."""
+        target network update every `target_update_interval`; returns the mean loss, the mean
+        and the largest Q of the actions taken, and the mean gradient norm (before clipping)."""
         config, q_network, target_network = self.config, self.q_network, self.target_network
         steps = tf.shape(actions)[0]
-        total_loss, total_q = tf.constant(0.0), tf.constant(0.0)
+        total_loss, total_q, max_q, total_norm = (tf.constant(0.0), tf.constant(0.0),
+                                                  tf.constant(-np.inf), tf.constant(0.0))
         for i in tf.range(steps):
             # The TD targets. Without a target network (the chapter's way) they come from the
             # network being trained, where Double DQN would pick the same action: plain DQN.
@@ -306,15 +311,18 @@ class DQNAgent(Agent):
                 chosen = tf.gather(q_values, actions[i], axis=1, batch_dims=1)  # (batch,)
                 loss = self.loss(tf.stop_gradient(targets), chosen)
             variables = q_network.trainable_variables
-            self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            gradients = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(gradients, variables))
             # The target network moves toward the trained one (copies it, with tau=1).
             if (target_network is not None
                     and self.optimizer.iterations % config.target_update_interval == 0):
                 for target, online in zip(target_network.variables, q_network.variables):
                     target.assign(config.tau * online + (1.0 - config.tau) * target)
             total_loss, total_q = total_loss + loss, total_q + tf.reduce_mean(chosen)
+            max_q = tf.maximum(max_q, tf.reduce_max(chosen))
+            total_norm = total_norm + tf.linalg.global_norm(gradients)
         count = tf.cast(steps, tf.float32)
-        return total_loss / count, total_q / count
+        return total_loss / count, total_q / count, max_q, total_norm / count
 
 
 def build(task: gymnasium.Env, config: DQNConfig) -> DQNAgent:

@@ -270,3 +270,17 @@ def test_a_config_built_directly_checks_the_kinds_of_its_settings():
     with pytest.raises(tfzoo.ConfigError, match="double_dqn='yes' does not fit; double_dqn takes"):
         DQNConfig(double_dqn="yes")
     assert DQNConfig(hidden_sizes=[16, 8]).hidden_sizes == [16, 8]  # As config.json gives it.
+
+
+def test_its_metrics_tell_a_collapses_story():
+    """Besides the TD loss and mean Q: the largest Q, the gradient norm before clipping, and the
+    share of replayed transitions that end an episode (what a policy that forgets failing
+    would lose), as issue 18 asks."""
+    task = Chain()
+    agent = tfzoo.make_agent("dqn", task, **CHAIN_SETTINGS)
+    history = tfzoo.train(agent, task, steps=200, seed=0, progress=False)
+    learned = [record for record in history.episodes if "loss" in record]
+    assert learned
+    for record in learned:
+        assert record["q_max"] >= record["q"] and record["gradient_norm"] > 0
+        assert 0 < record["replay_terminal_share"] < 1  # Chain's episodes end, and run on.
