@@ -128,9 +128,11 @@ def installed_plugins() -> list[Source]:
                                       key=_package_order)]
 
 
-def plugin_failures() -> dict[str, str]:
-    """The plugins that failed to import in this process, by name, each with its error."""
-    return dict(_loading.failures)
+def failures_note() -> str:
+    """' (plugin ... failed to import ...; ...)' for the plugins that failed to import in this
+    process, to follow an error about a name that is not registered; '' if none failed."""
+    failures = list(_loading.failures.values())
+    return f" ({'; '.join(failures)})" if failures else ""
 
 
 def import_module(name: str, *, what: str = "--import") -> None:

@@ -183,14 +183,14 @@ def spec(id: str) -> TaskSpec:
             reward_threshold=gymnasium_bridge.reward_threshold(id),
         )
     raise unknown("task", id, registry, f"{HOW_TO_LIST} Gymnasium's ids work too"
-                  f"{gymnasium_bridge.close_ids(id)}", _plugin_failures())
+                  f"{gymnasium_bridge.close_ids(id)}", plugins.failures_note())
 
 
 def agent_spec(name: str) -> AgentSpec:
     """The `AgentSpec` registered as `name` ("module:name" imports `module` first)."""
     name = resolve(name)
     if name not in agent_registry:
-        raise unknown("agent", name, agent_registry, HOW_TO_LIST, _plugin_failures())
+        raise unknown("agent", name, agent_registry, HOW_TO_LIST, plugins.failures_note())
     return agent_registry[name]
 
 
@@ -215,12 +215,6 @@ def resolve(name: str) -> str:
 
 def _registered_task(id: str) -> TaskSpec | None:
     return registry.get(id) or registry.get(gymnasium_bridge.tfzoo_id(id) or "")
-
-
-def _plugin_failures() -> str:
-    """' (plugin x failed to import: ...)' for plugins that failed, or ''."""
-    failures = plugins.plugin_failures()
-    return f" ({'; '.join(failures.values())})" if failures else ""
 
 
 def make(id: str, *, preset: str | None = None, **overrides: Any) -> gymnasium.Env:
@@ -258,11 +252,11 @@ def agent_config(name: str, preset: str | None = None, **overrides: Any) -> tupl
         agent_name = resolve(task_spec.agent)  # Its agent may come from a plugin.
         if agent_name not in agent_registry:
             raise unknown("agent", agent_name, agent_registry, HOW_TO_LIST,
-                          f" (the default agent of task {name!r}){_plugin_failures()}")
+                          f" (the default agent of task {name!r}){plugins.failures_note()}")
         chosen = agent_registry[agent_name]
         settings = {**task_spec.agent_kwargs, **task_spec.preset(preset).agent}
     else:
         raise unknown("task or agent", name, [*registry, *agent_registry], HOW_TO_LIST,
-                      _plugin_failures())
+                      plugins.failures_note())
     where = f"agent {chosen.name!r}"
     return chosen, build_config(load(chosen.config), {**settings, **overrides}, where)

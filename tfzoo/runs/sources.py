@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tfzoo.errors import RunDirectoryError, RunDirectoryWarning, UnknownNameError
-from tfzoo.plugins import Source, installed_version, plugin_failures, with_distribution
+from tfzoo.plugins import Source, failures_note, installed_version, with_distribution
 from tfzoo.registration import agent_spec, spec
 
 OPTIONAL = ("plugin", "distribution", "version")
@@ -47,10 +47,9 @@ def check_sources(config: Mapping[str, Any], path: str | os.PathLike) -> None:
         try:
             spec(name) if kind == "task" else agent_spec(name)
         except UnknownNameError:
-            failed = "".join(f" ({failure})" for failure in plugin_failures().values())
             raise RunDirectoryError(
                 f"The run in {str(path)!r} trained the {kind} {name!r}, which is not registered "
-                f"here. {_how_to_get(source)}{failed}") from None
+                f"here. {_how_to_get(source)}{failures_note()}") from None
         if source is not None and source.distribution not in (None, "tfzoo") and source.version:
             here = installed_version(source.distribution)
             if here is not None and here != source.version:
