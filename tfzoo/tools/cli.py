@@ -5,10 +5,11 @@ loaded once the arguments are parsed (`tfzoo.config.load`, as the registry loads
 that `tfzoo --help` and `tfzoo list` answer without importing TensorFlow, which takes
 seconds. The handlers are in `tfzoo.tools.run_commands` (train, eval),
 `tfzoo.tools.play_commands` (play, generate) and `tfzoo.tools.inspect_commands` (verify,
-plot, check); those of list and doctor are in `tfzoo.tools.listing` and `tfzoo.tools.doctor`,
-which import no TensorFlow (the doctor must also work when TensorFlow is broken). Before
-the other handlers, `tfzoo.tools.preflight` checks the names `train` was given, and
-`tfzoo.tools.startup` imports TensorFlow with its start-up chatter held back.
+plot, compare, check, whose arguments `tfzoo.tools.inspect_parsers` declares); those of list
+and doctor are in `tfzoo.tools.listing` and `tfzoo.tools.doctor`, which import no TensorFlow
+(the doctor must also work when TensorFlow is broken). Before the other handlers,
+`tfzoo.tools.preflight` checks the names `train` was given, and `tfzoo.tools.startup`
+imports TensorFlow with its start-up chatter held back.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from tfzoo.config import load
 from tfzoo.errors import RunInterrupted, TfzooError, TfzooWarning
 from tfzoo.text import CHAPTER_TEMPERATURES
+from tfzoo.tools.inspect_parsers import add_inspect_parsers
 from tfzoo.tools.preflight import import_modules
 from tfzoo.tools.startup import chatter_held_back, import_tensorflow_quietly
 from tfzoo.version import __version__
@@ -86,9 +88,10 @@ def parser() -> argparse.ArgumentParser:
     _command(commands, "list", "tfzoo.tools.listing:list_command", tensorflow=False,
              help="list every task, its agent and presets")
     for add_parser in (_add_train_parser, _add_eval_parser, _add_generate_parser,
-                       _add_play_parser, _add_verify_parser, _add_plot_parser,
-                       _add_check_parser, _add_doctor_parser):
+                       _add_play_parser):
         add_parser(commands)
+    add_inspect_parsers(commands, _command)  # verify, plot, compare, check
+    _add_doctor_parser(commands)
     return tfzoo
 
 
@@ -217,49 +220,6 @@ def _add_generate_parser(commands: Any) -> None:
         help="one or more temperatures > 0 (default: the chapter's 0.2 0.5 1.0 1.2)",
     )
     writing.add_argument("--seed", type=int, help="seed of the sampling (default: drawn, printed)")
-
-
-def _add_verify_parser(commands: Any) -> None:
-    verify = _command(
-        commands, "verify", "tfzoo.tools.inspect_commands:verify",
-        help="train a finished run again from its config.json and compare",
-        description="Re-run a finished run in a temporary directory and compare progress.csv "
-        "(all but wall-clock columns) and the evaluation figures: exactly for --deterministic "
-        "runs, within --tolerance otherwise. Exits 1 when the run does not reproduce.",
-    )
-    verify.add_argument("run_dir", metavar="DIR", help="a finished run directory")
-    verify.add_argument("--tolerance", type=float, default=1e-4,
-                        help="relative tolerance for runs that were not deterministic (1e-4)")
-
-
-def _add_plot_parser(commands: Any) -> None:
-    plot = _command(
-        commands, "plot", "tfzoo.tools.inspect_commands:plot",
-        help="draw the learning curves of runs (seeds of a task: mean and range)",
-        description="Draw return per episode, the agent's loss and the evaluations of one or "
-        "more run directories on shared axes; runs of the same task and preset (seeds) are "
-        "drawn as their mean with a band from their minimum to their maximum.",
-    )
-    plot.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directories")
-    plot.add_argument("-o", "--output", default="curves.png",
-                      help="the picture to write: .png, .svg or .pdf (default curves.png)")
-
-
-def _add_check_parser(commands: Any) -> None:
-    check = _command(
-        commands, "check", "tfzoo.tools.inspect_commands:check",
-        help="run each task's short learning check against its reference card",
-        description="Train each task briefly (its card's check: minutes on a CPU; seconds with "
-        "--quick) and compare the result with the card's smoke threshold. Prints a table; "
-        "exits 1 naming the tasks that fail.",
-    )
-    check.add_argument("tasks", nargs="*", metavar="ID", help="task ids (default: all with a card)")
-    check.add_argument("--quick", action="store_true",
-                       help="the CI-sized check: fewer steps, a coarser bar")
-    check.add_argument("--data-dir", metavar="DIR", help="where the datasets are")
-    check.add_argument("--seed", type=int, default=0, help="seed of every run (0)")
-    check.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="an agent setting for every check, e.g. --set learning_rate=0")
 
 
 def _add_doctor_parser(commands: Any) -> None:

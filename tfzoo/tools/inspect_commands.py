@@ -1,7 +1,9 @@
-"""The handlers of the `tfzoo` commands that inspect runs and tasks: verify, plot and check.
+"""The handlers of the `tfzoo` commands that inspect runs and tasks: verify, plot, compare
+and check.
 
-`tfzoo.tools.cli` parses the arguments and loads these handlers; the work is done by
-`tfzoo.runs.verify`, `tfzoo.tools.plot` and `tfzoo.tools.checks`.
+`tfzoo.tools.cli` parses the arguments (`tfzoo.tools.inspect_parsers` declares them) and loads
+these handlers; the work is done by `tfzoo.runs.verify`, `tfzoo.tools.plot`,
+`tfzoo.tools.compare` and `tfzoo.tools.checks`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from tfzoo.plugins import load_plugins
 from tfzoo.registration import registry, spec
 from tfzoo.runs.verify import verify_run
 from tfzoo.tools.checks import format_results, run_checks
-from tfzoo.tools.plot import plot_runs
+from tfzoo.tools.compare import compare_runs, comparison_json, format_comparison
+from tfzoo.tools.plot import plot_profiles, plot_runs
 
 
 def verify(arguments: argparse.Namespace) -> int:
@@ -34,9 +37,25 @@ def verify(arguments: argparse.Namespace) -> int:
 
 
 def plot(arguments: argparse.Namespace) -> int:
-    """`tfzoo plot`: draws the learning curves of run directories into one picture."""
-    plot_runs(arguments.run_dirs, arguments.output)
-    print(f"Wrote {arguments.output}")
+    """`tfzoo plot`: draws the learning curves of run directories into one picture, or with
+    --profile the performance profiles of their final evaluations."""
+    if arguments.profile:
+        output = arguments.output or "profile.png"
+        plot_profiles(arguments.run_dirs, output)
+    else:
+        output = arguments.output or "curves.png"
+        plot_runs(arguments.run_dirs, output)
+    print(f"Wrote {output}")
+    return 0
+
+
+def compare(arguments: argparse.Namespace) -> int:
+    """`tfzoo compare`: prints the IQM and 95% CI of each group of finished runs."""
+    comparison = compare_runs(arguments.run_dirs, by=arguments.by, metric=arguments.metric)
+    if arguments.json:
+        print(json.dumps(comparison_json(comparison), indent=2))
+    else:
+        print(format_comparison(comparison))
     return 0
 
 
