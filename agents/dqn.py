@@ -103,7 +103,13 @@ class DQNConfig:
     hidden_sizes: tuple[int, ...] = (256, 256)
     """Widths of the Q-network's hidden layers (the chapter's: (24, 24))."""
     learning_rate: float = 1e-3
-    """Adam's learning rate (the chapter's: 1e-3)."""
+    """Adam's learning rate at the start (the chapter's: 1e-3)."""
+    learning_rate_end: float | None = None
+    """Adam's learning rate after `learning_rate_fraction` of the run's budget, reached
+    linearly from `learning_rate`, so that late updates stop undoing a solved policy; None:
+    constant."""
+    learning_rate_fraction: float = 1.0
+    """The share of the budget over which the learning rate falls to `learning_rate_end`."""
     gamma: float = 0.99
     """The discount of future rewards (the chapter's: 1.0)."""
     batch_size: int = 64
@@ -137,6 +143,10 @@ class DQNConfig:
     exploration_fraction: float | None = None
     """Epsilon falls over this share of the run's budget instead (SB3's exploration_fraction),
     so that a shorter budget explores for less of it; None: over `exploration_duration`."""
+    solved_return: float | None = None
+    """A training episode's return that counts as solved: after one, no gradient steps are
+    taken until an episode returns less (fewer gradient steps once solved, so that a policy
+    that works is not trained away from it); None: always learn."""
     bootstrap_truncated: bool = True
     """Bootstrap past a time limit; False ends there, as the chapter's old gym API had to."""
     save_replay: bool = True
@@ -155,8 +165,11 @@ class DQNConfig:
             number(name, getattr(self, name), minimum=0, maximum=1)
         number("exploration_fraction", self.exploration_fraction, above=0, maximum=1,
                optional=True)
+        number("learning_rate_fraction", self.learning_rate_fraction, above=0, maximum=1)
+        number("solved_return", self.solved_return, optional=True)
         number("tau", self.tau, above=0, maximum=1)  # At 0 the target network never moves.
         number("learning_rate", self.learning_rate, above=0)
+        number("learning_rate_end", self.learning_rate_end, above=0, optional=True)
         number("max_grad_norm", self.max_grad_norm, above=0, optional=True)
         whole_numbers("hidden_sizes", self.hidden_sizes)
 
@@ -187,6 +200,8 @@ class DQNAgent(Agent):
         self.q_network = self.target_network = None  # Keras models, made by `build`.
         # The counters and random generator, kept in checkpoints; `build` seeds the generator.
         self.progress = SavedAttributes(steps=0, episodes=0, generator=np.random.default_rng(0))
+        if config.solved_return is not None:  # Each environment's return so far, in checkpoints.
+            self.returns = SavedAttributes(running=[], solved=False)
         self.budget_spent = 0.0  # Told by the loop before each step (`set_budget_spent`).
         if config.save_replay:  # Checkpoints keep the agent's attributes: now the buffer too.
             self.saved_replay = self.replay_buffer.state
@@ -209,19 +224,34 @@ class DQNAgent(Agent):
             t = progress.steps if config.exploration_unit == "steps" else progress.episodes
         return linear_schedule(config.exploration_start, config.exploration_end, duration, t)
 
+    @property
+    def learning_rate(self) -> float:
+        """Adam's current learning rate: constant, or falling linearly over the budget."""
+        config = self.config
+        if config.learning_rate_end is None:
+            return config.learning_rate
+        return linear_schedule(config.learning_rate, config.learning_rate_end,
+                               config.learning_rate_fraction, self.budget_spent)
+
     def set_budget_spent(self, fraction: float) -> None:
-        """Keeps the fraction of the run's budget spent, for `exploration_fraction`."""
+        """Keeps the fraction of the run's budget spent, for `exploration_fraction` and
+        `learning_rate_end`."""
         self.budget_spent = fraction
 
     def schedules(self) -> dict[str, dict[str, Any]]:
-        """Epsilon's schedule (see `Agent.schedules`), linear over a share of the budget or over
-        `exploration_duration` of its unit; the learning rate is constant."""
+        """The schedules (see `Agent.schedules`): epsilon's, linear over a share of the budget
+        or over `exploration_duration` of its unit, and the learning rate's."""
         config = self.config
         over = ({"over": "budget", "fraction": config.exploration_fraction}
                 if config.exploration_fraction is not None else
                 {"over": config.exploration_unit, "duration": config.exploration_duration})
+        learning_rate = ({"shape": "constant"} if config.learning_rate_end is None else
+                         {"shape": "linear", "start": config.learning_rate,
+                          "end": config.learning_rate_end, "over": "budget",
+                          "fraction": config.learning_rate_fraction})
         return {"epsilon": {"shape": "linear", "start": config.exploration_start,
-                            "end": config.exploration_end, **over, "now": self.epsilon}}
+                            "end": config.exploration_end, **over, "now": self.epsilon},
+                "learning_rate": {**learning_rate, "now": self.learning_rate}}
 
     def act(self, observation: Any, *, explore: bool = True) -> int | np.ndarray:
         """The action of highest Q-value, or, exploring, a random one with probability epsilon:
@@ -254,14 +284,19 @@ class DQNAgent(Agent):
                                next_observations, ends)
         steps_before, progress.steps = progress.steps, progress.steps + len(rewards)
         progress.episodes += int(np.sum(terminated | truncated))
+        if config.solved_return is not None:
+            self._follow_returns(rewards, terminated | truncated)
         # Every `train_freq` steps passed: with n environments, n / train_freq phases a step.
         phases = progress.steps // config.train_freq - steps_before // config.train_freq
         # The buffer, not the step count: a run resumed without its replay refills it first.
         enough = max(config.batch_size, min(config.learning_starts, config.buffer_size))
-        if self.replay_buffer.size < enough or phases == 0:
+        solved = config.solved_return is not None and self.returns.solved
+        if self.replay_buffer.size < enough or phases == 0 or solved:
             return {}
         batches = self.replay_buffer.sample(progress.generator, config.batch_size,
                                             config.gradient_steps * phases)
+        if config.learning_rate_end is not None:  # Set outside the compiled step: a variable.
+            self.optimizer.learning_rate.assign(self.learning_rate)
         loss, mean_q, max_q, gradient_norm = (float(value) for value in self._update(*batches))
         if not math.isfinite(loss):
             raise TrainingDivergedError(f"Training diverged: the TD loss became {loss} after "
@@ -271,6 +306,18 @@ class DQNAgent(Agent):
         terminal_share = float(np.mean(self.replay_buffer.ends[: self.replay_buffer.size]))
         return {"loss": loss, "q": mean_q, "q_max": max_q, "gradient_norm": gradient_norm,
                 "replay_terminal_share": terminal_share, "epsilon": self.epsilon}
+
+    def _follow_returns(self, rewards: np.ndarray, ends: np.ndarray) -> None:
+        """Adds `rewards` (one per environment) to each environment's running return; an
+        episode that ends sets whether the policy counts as solved (`solved_return`)."""
+        kept = self.returns
+        if len(kept.running) != len(rewards):  # The first step, or a new vector.
+            kept.running = [0.0] * len(rewards)
+        returns = np.asarray(kept.running, np.float64) + rewards  # (environments,)
+        for index in np.flatnonzero(ends):
+            kept.solved = bool(returns[index] >= self.config.solved_return)
+        returns[ends] = 0.0
+        kept.running = returns.tolist()
 
     def build(self) -> None:
         """Creates the networks, the optimizer's variables and the random generator, once: at the

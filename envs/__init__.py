@@ -146,6 +146,8 @@ register(
     ),
 )
 
+CARTPOLE_SOLVED = 475.0  # Gymnasium's reward threshold for CartPole-v1.
+
 register(
     "cartpole-dqn",
     entry_point="tfzoo.envs.cartpole:make_cartpole",
@@ -156,7 +158,7 @@ register(
     # rl-baselines3-zoo keeps best_model.
     evaluation=Evaluation({"end_reward": None}, episodes=100, interval=1000,
                           interval_episodes=10),
-    reward_threshold=475.0,
+    reward_threshold=CARTPOLE_SOLVED,
     presets={
         "handbook": Preset(
             "The chapter's program: QNetwork (Dense 24, 24, 2), Adam 1e-3, gamma 1, reward "
@@ -174,14 +176,18 @@ register(
             episodes=500,
         ),
         "default": Preset(
-            "Tuned to solve CartPole in few steps and seconds: QNetwork (64, 64), Adam 2e-3, "
-            "gamma 0.98, MSE, a target network updated every 50 gradient steps, 4 gradient "
-            "steps of 64 every 4 environment steps, epsilon 1 -> 0.02 over the first third "
-            "of the budget (10,000 steps), 30,000 steps.",
-            agent={"hidden_sizes": (64, 64), "learning_rate": 2e-3, "gamma": 0.98,
-                   "batch_size": 64, "learning_starts": 1000, "train_freq": 4,
+            "Tuned to solve CartPole in few steps and seconds, and to stay solved: QNetwork "
+            "(128, 128), gamma 0.98, MSE, a target network copied every 50 gradient steps, 4 "
+            "gradient steps of 256 every 4 environment steps, epsilon 1 -> 0.02 over the "
+            "first tenth of the budget, 30,000 steps. What keeps the final policy solved "
+            "(scripts/benchmark.py cartpole-ablation): no gradient steps after a training "
+            "episode that returned 475 until one returns less, Adam's learning rate falling "
+            "linearly from 2e-3 to 1e-4 over the budget, and batches of 256 (not 64).",
+            agent={"hidden_sizes": (128, 128), "learning_rate": 2e-3, "learning_rate_end": 1e-4,
+                   "gamma": 0.98, "batch_size": 256, "learning_starts": 1000, "train_freq": 4,
                    "gradient_steps": 4, "target_update_interval": 50, "double_dqn": False,
-                   "loss": "mse", "exploration_end": 0.02, "exploration_fraction": 1 / 3},
+                   "loss": "mse", "exploration_end": 0.02, "exploration_fraction": 0.1,
+                   "solved_return": CARTPOLE_SOLVED},
             steps=30_000,
         ),
     },
@@ -190,10 +196,12 @@ register(
             "handbook": Expected("best 100-episode score", 499.0, "500 episodes",
                                  "chapter: 196 after 238 episodes; scripts/benchmark.py "
                                  "cartpole, seed 0"),
-            "default": Expected("best_eval_return", 499.7, "30,000 steps, 32-38 s",
-                                "scripts/benchmark.py cartpole: 5 of 5 seeds >= 475"),
+            "default": Expected("eval_return", 500.0, "30,000 steps, 47-67 s",
+                                "the final policy, not the best kept: IQM over seeds 0-9 of "
+                                "scripts/benchmark.py cartpole-ablation"),
         },
-        check=Check("default", steps=30_000, metric="best_eval_return", threshold=475.0,
+        # The final policy is judged, not the best one kept: a collapse fails the check.
+        check=Check("default", steps=30_000, metric="eval_return", threshold=CARTPOLE_SOLVED,
                     quick_steps=3000, quick_threshold=100.0),
     ),
 )

@@ -53,3 +53,14 @@ def test_cards_name_only_presets_the_task_has():
         run_checks(["bare"])
     assert Check("default", 1, "eval_bits_per_char", 2.0, 1, 3.0,
                  higher_is_better=False).passes(2.5, quick=True)
+
+
+def test_the_tuned_cartpole_preset_shortened_keeps_its_final_policy_on_a_second_seed():
+    """Issue 18's regression proxy: `cartpole-dqn`'s check judges the final policy, not the
+    best one kept, so a change that brings the collapse back fails it. The quick check (its
+    budget-following schedules shortened to quick_steps) passes on seed 0 in the test above;
+    here on seed 1 as well."""
+    card = tfzoo.spec("cartpole-dqn").card
+    assert card.check.metric == "eval_return"  # The final policy's 100 greedy episodes.
+    (result,) = run_checks(["cartpole-dqn"], quick=True, seed=1)
+    assert result.passed, result

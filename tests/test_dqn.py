@@ -215,6 +215,10 @@ def test_the_config_checks_its_settings_when_made():
         ({"learning_starts": -1}, "learning_starts=-1 must be a whole number >= 0"),
         ({"gamma": 1.5}, "gamma=1.5 must be a number >= 0 and <= 1"),
         ({"learning_rate": 0.0}, "learning_rate=0.0 must be a number > 0"),
+        ({"learning_rate_end": -1e-4}, "learning_rate_end=-0.0001 must be a number > 0"),
+        ({"learning_rate_fraction": 1.5}, "learning_rate_fraction=1.5 must be a number > 0 "
+                                          "and <= 1"),
+        ({"solved_return": float("nan")}, "solved_return=nan must be"),
         ({"hidden_sizes": ()}, r"hidden_sizes=\(\) must be one or more whole numbers >= 1"),
         ({"hidden_sizes": (64, 0)}, r"hidden_sizes\[1\]=0 must be a whole number >= 1"),
     ]:
@@ -284,3 +288,34 @@ def test_its_metrics_tell_a_collapses_story():
     for record in learned:
         assert record["q_max"] >= record["q"] and record["gradient_norm"] > 0
         assert 0 < record["replay_terminal_share"] < 1  # Chain's episodes end, and run on.
+
+
+def test_the_learning_rate_falls_linearly_over_the_budget_to_its_end():
+    task = Chain()
+    agent = tfzoo.make_agent("dqn", task, **{**CHAIN_SETTINGS, "learning_rate_end": 1e-3,
+                                             "learning_rate_fraction": 0.5})
+    tfzoo.train(agent, task, steps=100, seed=0, progress=False)  # Learning starts at 50.
+    assert agent.schedules()["learning_rate"] == {
+        "shape": "linear", "start": 1e-2, "end": 1e-3, "over": "budget", "fraction": 0.5,
+        "now": 1e-3}
+    assert float(agent.optimizer.learning_rate) == pytest.approx(1e-3)
+    agent.set_budget_spent(0.25)  # Halfway through the fall.
+    assert agent.schedules()["learning_rate"]["now"] == pytest.approx(5.5e-3)
+
+
+def test_a_solved_episode_pauses_learning_until_one_falls_short():
+    """`solved_return`: after a training episode that returned at least it, no gradient steps,
+    until one returns less; the paused and the running returns go into checkpoints."""
+    def step(reward, end):
+        one = np.eye(5, dtype=np.float32)[[1]]
+        return tfzoo.Transition(one, np.ones(1, np.int64), np.full(1, reward), one,
+                                np.full(1, end), np.zeros(1, bool), {})
+
+    agent = tfzoo.make_agent("dqn", Chain(), batch_size=1, learning_starts=0,
+                             solved_return=2.0)
+    assert agent.learn(step(1.0, False))  # Learning, until the episode ends with 2.0.
+    steps = int(agent.optimizer.iterations)
+    assert agent.learn(step(1.0, True)) == {} and agent.learn(step(1.0, False)) == {}
+    assert int(agent.optimizer.iterations) == steps and agent.returns.running == [1.0]
+    assert agent.learn(step(0.5, True))  # That episode returned 1.5: learning again.
+    assert int(agent.optimizer.iterations) == steps + 1 and not agent.returns.solved

@@ -93,8 +93,11 @@ def test_tfzoo_train_takes_a_gymnasium_id_with_the_dqn_agent(tmp_path, capsys):
     assert summary["eval_episodes"] == 10 and -200.0 <= summary["eval_return"] < 0
     _, agent, config = tfzoo.load_run(run_dir)  # Rebuilt from config.json.
     assert config["agent_config"]["hidden_sizes"] == [16] and agent.progress.steps == 300
-    assert main(["train", "MountainCar-v0", "--logdir", str(tmp_path / "other")]) == 2
-    assert "sets no training budget; pass --steps N" in capsys.readouterr().err
+    # Without --steps: a budget, and evaluations every so often that keep the best policy.
+    decided = tfzoo.RunConfig("MountainCar-v0").decided()
+    evaluation = tfzoo.spec("MountainCar-v0").evaluation
+    assert decided.steps == 100_000 and decided.preset == "default"
+    assert (evaluation.interval, evaluation.interval_episodes) == (5_000, 10)
 
 
 class AlwaysRight(tfzoo.Agent):

@@ -25,6 +25,10 @@ from tfzoo.errors import ConfigError, RegistrationError, unknown
 if TYPE_CHECKING:
     from tfzoo.core import Agent
 
+# What a Gymnasium id that tfzoo does not register trains for, and how its runs evaluate it:
+# the budgets rl-baselines3-zoo gives DQN on the classic-control tasks are 50,000-120,000 steps.
+GYMNASIUM_STEPS = 100_000
+GYMNASIUM_EVALUATION = Evaluation(episodes=10, interval=5_000, interval_episodes=10)
 HOW_TO_LIST = "Run `tfzoo list` (or tfzoo.pprint_registry()); tfzoo.agent_registry has the agents."
 
 
@@ -169,7 +173,9 @@ def _freeze(spec: Any, *names: str) -> None:
 
 def spec(id: str) -> TaskSpec:
     """The `TaskSpec` registered as `id` (or as Gymnasium's "tfzoo/<id>"). An id only Gymnasium
-    registers (e.g. "MountainCar-v0") gets one too: its environment, the "dqn" agent, no budget.
+    registers (e.g. "MountainCar-v0") gets one too: its environment, the "dqn" agent with its
+    own defaults, `GYMNASIUM_STEPS` steps, evaluated as `GYMNASIUM_EVALUATION` says (every
+    5,000 steps, keeping the best policy).
     "module:id" imports `module` first, which registers `id`."""
     id = resolve(id)
     own = _registered_task(id)
@@ -178,8 +184,10 @@ def spec(id: str) -> TaskSpec:
     if gymnasium_bridge.is_gymnasium_id(id):
         return TaskSpec(
             id, gymnasium_bridge.environment_maker(id), "dqn", f"Gymnasium's {id}.",
-            {"default": Preset("Gymnasium's settings; give a budget (--steps N).")},
-            evaluation=Evaluation(episodes=10),
+            {"default": Preset(f"Gymnasium's settings and the agent's own defaults, "
+                               f"{GYMNASIUM_STEPS:,} steps (--steps N for another budget).",
+                               steps=GYMNASIUM_STEPS)},
+            evaluation=GYMNASIUM_EVALUATION,
             reward_threshold=gymnasium_bridge.reward_threshold(id),
         )
     raise unknown("task", id, registry, f"{HOW_TO_LIST} Gymnasium's ids work too"

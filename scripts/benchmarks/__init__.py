@@ -4,6 +4,7 @@
 - `char_rnn.py`: the chapter's character LSTM with tfzoo and as the chapter writes it;
 - `cartpole.py` (and `cartpole_chapter.py`, the chapter's program): tfzoo's DQN against
   Stable-Baselines3 and the chapter;
+- `cartpole_ablation.py`: the tuned DQN with each of its stabilisers switched off in turn;
 - `reinforce.py`: the example plugin's REINFORCE (examples/tfzoo-reinforce) against tfzoo's
   DQN on CartPole;
 - `modes.py`: tfzoo's execution modes (compiled, eager, XLA);

@@ -20,7 +20,8 @@ Rows (`--runs`), interleaved per seed so the machine's noise hits them alike:
   the issue's run took 20 minutes).
 
 Each row reports the environment steps at which a 10-episode evaluation first reached 475,
-the final policy's and the best policy's 100-episode mean and standard deviation, training
+whether a later one fell below half of the best before it (a collapse), the final policy's
+and the best policy's 100-episode mean and standard deviation, training
 seconds (periodic evaluations included) and environment steps per second. The tfzoo rows
 also time 10,000 steps of `tfzoo.train` alone (no evaluations, no run directory): the
 speed of collecting and learning, which periodic evaluations of a good policy dilute.
@@ -39,6 +40,7 @@ import numpy as np
 
 import tfzoo
 from benchmarks.cartpole_chapter import run_chapter
+from tfzoo.stats import aggregate
 
 SOLVED, FINAL_EPISODES = 475.0, 100
 RUNS = ["default", "num-envs-8", "sb3", "handbook", "chapter"]
@@ -46,12 +48,26 @@ DEFAULT_RUNS, DEFAULT_SEEDS = RUNS, [0, 1, 2, 3, 4]
 THROUGHPUT_STEPS = 10_000
 
 
+def evaluations(rows) -> list[tuple[int, float]]:
+    """The (steps, mean return) of each periodic evaluation, from progress rows."""
+    return [(int(row["steps"]), float(row["eval_return"])) for row in rows
+            if row.get("eval_return") not in (None, "")]
+
+
 def first_solved(rows) -> int | None:
     """The steps of the first periodic evaluation at or above 475, from progress rows."""
-    for row in rows:
-        if row.get("eval_return") not in (None, "") and float(row["eval_return"]) >= SOLVED:
-            return int(row["steps"])
-    return None
+    return next((steps for steps, value in evaluations(rows) if value >= SOLVED), None)
+
+
+def collapsed(rows) -> bool:
+    """Whether a periodic evaluation after the first at or above 475 fell below half of the
+    best one before it: the policy was solved, then lost most of what it had."""
+    first, best = first_solved(rows), -float("inf")
+    for steps, value in evaluations(rows):
+        if first is not None and steps > first and value < 0.5 * best:
+            return True
+        best = max(best, value)
+    return False
 
 
 def returns_summary(returns, prefix) -> dict:
@@ -66,8 +82,8 @@ def run_tfzoo_default(seed, directory, num_envs=1) -> dict:
                               num_envs=num_envs)
     with open(path / "progress.csv", newline="") as file:
         rows = list(csv.DictReader(file))
-    return {"first_solved": first_solved(rows), "seconds": summary["wall_seconds"],
-            "steps": summary["steps"], "num_envs": num_envs,
+    return {"first_solved": first_solved(rows), "collapsed": collapsed(rows),
+            "seconds": summary["wall_seconds"], "steps": summary["steps"], "num_envs": num_envs,
             "train_only_steps_per_second": train_only_speed(seed, num_envs),
             "final_mean": summary["eval_return"], "final_std": summary["eval_return_std"],
             "best_mean": summary["best_eval_return"], "best_std": summary["best_eval_return_std"]}
@@ -112,11 +128,10 @@ def run_sb3(seed, directory) -> dict | None:
     model.learn(total_timesteps=50_000, callback=callback)
     seconds = time.perf_counter() - start
     evaluations = np.load(log / "evaluations.npz")
-    solved = [int(steps) for steps, results in
-              zip(evaluations["timesteps"], evaluations["results"], strict=True)
-              if np.mean(results) >= SOLVED]
-    result = {"first_solved": solved[0] if solved else None, "seconds": seconds,
-              "steps": 50_000}
+    rows = [{"steps": steps, "eval_return": np.mean(results)} for steps, results in
+            zip(evaluations["timesteps"], evaluations["results"], strict=True)]
+    result = {"first_solved": first_solved(rows), "collapsed": collapsed(rows),
+              "seconds": seconds, "steps": 50_000}
     for prefix, policy in (("final", model), ("best", DQN.load(log / "best_model"))):
         result.update(returns_summary(sb3_returns(policy, seed), prefix))
     return result
@@ -218,13 +233,24 @@ def summarise(records) -> list[dict]:
             # A seed that never reached 475 counts as infinitely late.
             row["median_first_solved"] = statistics.median(
                 [float("inf") if first is None else first for first in firsts])
+        if "collapsed" in group[0]:
+            row["collapse_rate"] = sum(r["collapsed"] for r in group) / len(group)
         for prefix in ("final", "best"):
             if f"{prefix}_mean" in group[0]:
                 means = [r[f"{prefix}_mean"] for r in group]
                 row[f"{prefix}_means"] = means
                 row[f"{prefix}_solved_seeds"] = sum(mean >= SOLVED for mean in means)
+                summary = aggregate(means, threshold=SOLVED)
+                row[f"{prefix}_iqm"], row[f"{prefix}_ci"] = summary.iqm, [summary.low,
+                                                                          summary.high]
         rows.append(row)
     return rows
+
+
+def interval(iqm, ci) -> str:
+    """"487.2 (470.1-500.0)", or the IQM alone for one seed (no interval)."""
+    low, high = ci
+    return f"{iqm:.1f} ({low:.1f}-{high:.1f})" if low == low else f"{iqm:.1f}"
 
 
 def score_curve(scores, every=50) -> str:
@@ -234,16 +260,23 @@ def score_curve(scores, every=50) -> str:
 
 
 def print_table(results) -> None:
-    print(f"\n{'run':<15} {'seeds >= 475: final, best':>26} {'median first 475':>17} "
-          f"{'median s':>9} {'steps/s':>8} {'train alone':>12}")
+    print(f"\n{'run':<15} {'final IQM (95% CI)':>22} {'seeds >= 475: final, best':>26} "
+          f"{'collapse':>9} {'median first 475':>17} {'median s':>9} {'steps/s':>8} "
+          f"{'train alone':>12}")
     for row in results["summary"]:
         solved = (f"{row['final_solved_seeds']}, {row.get('best_solved_seeds', '-')} of "
                   f"{len(row['seeds'])}" if "final_solved_seeds" in row else "-")
+        final = (interval(row["final_iqm"], row["final_ci"]) if "final_iqm" in row else "-")
+        collapse = f"{row['collapse_rate']:.0%}" if "collapse_rate" in row else "-"
         first = row.get("median_first_solved", "-")
         alone = row.get("median_train_only_steps_per_second")
-        print(f"{row['run']:<15} {solved:>26} {first!s:>17} {row['median_seconds']:>9.1f} "
-              f"{row['median_steps_per_second']:>8.0f} "
+        print(f"{row['run']:<15} {final:>22} {solved:>26} {collapse:>9} {first!s:>17} "
+              f"{row['median_seconds']:>9.1f} {row['median_steps_per_second']:>8.0f} "
               f"{'-' if alone is None else f'{alone:.0f}':>12}")
+    print(f"\nfinal: IQM over the seeds of the final policy's 100-episode greedy means, with "
+          f"a 95% stratified bootstrap CI (tfzoo.stats). Collapse: the share of seeds whose "
+          f"periodic evaluation fell below half of its running best after first reaching "
+          f"{SOLVED:g}.")
     for record in results["records"]:
         print("  " + describe(record))
         if "scores" in record:

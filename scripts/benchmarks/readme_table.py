@@ -99,8 +99,9 @@ def cartpole_rows(records, summary):
     default = row_of(summary, "tfzoo default")
     if default:
         rows.append(("DQN on CartPole", "cartpole-dqn", "default", "",
-                     f"best policy >= 475 for {default['best_solved_seeds']} of "
-                     f"{len(default['seeds'])} seeds; first 475 at a median "
+                     f"final policy >= 475 for {default['final_solved_seeds']} of "
+                     f"{len(default['seeds'])} seeds (IQM {default['final_iqm']:.1f}), collapse "
+                     f"rate {default['collapse_rate']:.0%}; first 475 at a median "
                      f"{default['median_first_solved']:,.0f} steps; "
                      f"{default['median_seconds']:.0f} s"))
     return rows
