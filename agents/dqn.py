@@ -300,7 +300,7 @@ class DQNAgent(Agent):
         loss, mean_q, max_q, gradient_norm = (float(value) for value in self._update(*batches))
         if not math.isfinite(loss):
             raise TrainingDivergedError(f"Training diverged: the TD loss became {loss} after "
-                f"{progress.steps} steps. Lower learning_rate (now {config.learning_rate:g}), use "
+                f"{progress.steps} steps. Lower learning_rate (now {self.learning_rate:g}), use "
                 f"loss='huber', set max_grad_norm, or a gamma below 1 (now {config.gamma:g}).")
         # What tells a collapse's story: Q above 1 / (1 - gamma), large gradients, few failures.
         terminal_share = float(np.mean(self.replay_buffer.ends[: self.replay_buffer.size]))
