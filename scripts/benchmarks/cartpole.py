@@ -74,14 +74,19 @@ def returns_summary(returns, prefix) -> dict:
     return {f"{prefix}_mean": float(np.mean(returns)), f"{prefix}_std": float(np.std(returns))}
 
 
+def train_run(task_id, path, seed, **settings) -> tuple[dict, list[dict]]:
+    """`tfzoo train TASK --seed SEED` (other RunConfig fields as `settings`) in the run
+    directory `path`: its summary.json and its progress.csv rows."""
+    summary = tfzoo.start_run(task_id, path=path, seed=seed, progress=False, **settings)
+    with open(Path(path) / "progress.csv", newline="") as file:
+        return summary, list(csv.DictReader(file))
+
+
 def run_tfzoo_default(seed, directory, num_envs=1) -> dict:
     """`tfzoo train cartpole-dqn --seed SEED --num-envs N`: its summary evaluates both
     policies over 100 greedy episodes (the final one and the best one kept)."""
-    path = Path(directory) / f"tfzoo-default-{num_envs}-{seed}"
-    summary = tfzoo.start_run("cartpole-dqn", path=path, seed=seed, progress=False,
-                              num_envs=num_envs)
-    with open(path / "progress.csv", newline="") as file:
-        rows = list(csv.DictReader(file))
+    summary, rows = train_run("cartpole-dqn", Path(directory) / f"tfzoo-default-{num_envs}-{seed}",
+                              seed, num_envs=num_envs)
     return {"first_solved": first_solved(rows), "collapsed": collapsed(rows),
             "seconds": summary["wall_seconds"], "steps": summary["steps"], "num_envs": num_envs,
             "train_only_steps_per_second": train_only_speed(seed, num_envs),

@@ -27,13 +27,11 @@ the end. The table gives, for each row over its seeds:
 
 from __future__ import annotations
 
-import csv
 import statistics
 import tempfile
 from pathlib import Path
 
-import tfzoo
-from benchmarks.cartpole import SOLVED, collapsed, first_solved, interval
+from benchmarks.cartpole import SOLVED, collapsed, first_solved, interval, train_run
 from tfzoo.stats import aggregate
 
 TASK = "cartpole-dqn"
@@ -53,11 +51,8 @@ DEFAULT_RUNS, DEFAULT_SEEDS = RUNS, list(range(10))
 def run_one(seed, directory, run) -> dict:
     """`tfzoo train cartpole-dqn --seed SEED` with the row's overrides, in a run directory."""
     overrides = STABILISERS[run][1] if run in STABILISERS else {}
-    path = Path(directory) / f"{run}-{seed}"
-    summary = tfzoo.start_run(TASK, path=path, seed=seed, progress=False,
+    summary, rows = train_run(TASK, Path(directory) / f"{run}-{seed}", seed,
                               agent_overrides=overrides)
-    with open(path / "progress.csv", newline="") as file:
-        rows = list(csv.DictReader(file))
     return {"run": run, "seed": seed, "overrides": overrides,
             "first_solved": first_solved(rows), "collapsed": collapsed(rows),
             "final_mean": summary["eval_return"], "best_mean": summary["best_eval_return"],

@@ -23,14 +23,20 @@ The plugin must be installed: `pip install -e examples/tfzoo-reinforce`.
 
 from __future__ import annotations
 
-import csv
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import tfzoo
-from benchmarks.cartpole import SOLVED, THROUGHPUT_STEPS, describe, first_solved, summarise
+from benchmarks.cartpole import (
+    SOLVED,
+    THROUGHPUT_STEPS,
+    describe,
+    first_solved,
+    summarise,
+    train_run,
+)
 
 RUNS = ["default", "dqn"]
 DEFAULT_RUNS, DEFAULT_SEEDS = RUNS, [0, 1, 2, 3, 4]
@@ -54,10 +60,7 @@ def require_plugin() -> None:
 def run_default(task_id, seed, directory) -> dict:
     """`tfzoo train TASK --seed SEED` in a run directory: its summary evaluates the final and
     the best policy over 100 greedy episodes; progress.csv holds the periodic evaluations."""
-    path = Path(directory) / f"{task_id}-{seed}"
-    summary = tfzoo.start_run(task_id, path=path, seed=seed, progress=False)
-    with open(path / "progress.csv", newline="") as file:
-        rows = list(csv.DictReader(file))
+    summary, rows = train_run(task_id, Path(directory) / f"{task_id}-{seed}", seed)
     return {"first_solved": first_solved(rows), "seconds": summary["wall_seconds"],
             "steps": summary["steps"], "episodes": summary["episodes"],
             "train_only_steps_per_second": train_only_speed(task_id, seed),
