@@ -140,6 +140,11 @@ class DQNConfig:
     """Units of `exploration_unit` over which epsilon falls linearly (the chapter's: 99)."""
     exploration_unit: Literal["steps", "episodes"] = "steps"
     """What `exploration_duration` counts: environment steps, or episodes (the chapter's)."""
+    exploration_repeat: float | None = None
+    """Hold each random action for n steps, n drawn from a zeta distribution with this
+    exponent (ez-greedy, Dabney et al. 2021; theirs: 2.0, so n is mostly 1 or 2, now and then
+    dozens), so that exploring can build up momentum, as MountainCar needs; an episode's end
+    ends a hold. None: each random action lasts one step."""
     exploration_fraction: float | None = None
     """Epsilon falls over this share of the run's budget instead (SB3's exploration_fraction),
     so that a shorter budget explores for less of it; None: over `exploration_duration`."""
@@ -167,6 +172,7 @@ class DQNConfig:
                optional=True)
         number("learning_rate_fraction", self.learning_rate_fraction, above=0, maximum=1)
         number("solved_return", self.solved_return, optional=True)
+        number("exploration_repeat", self.exploration_repeat, above=1, optional=True)
         number("tau", self.tau, above=0, maximum=1)  # At 0 the target network never moves.
         number("learning_rate", self.learning_rate, above=0)
         number("learning_rate_end", self.learning_rate_end, above=0, optional=True)
@@ -202,6 +208,8 @@ class DQNAgent(Agent):
         self.progress = SavedAttributes(steps=0, episodes=0, generator=np.random.default_rng(0))
         if config.solved_return is not None:  # Each environment's return so far, in checkpoints.
             self.returns = SavedAttributes(running=[], solved=False)
+        if config.exploration_repeat is not None:  # Each environment's held random action.
+            self.holds = SavedAttributes(actions=[], steps_left=[])
         self.budget_spent = 0.0  # Told by the loop before each step (`set_budget_spent`).
         if config.save_replay:  # Checkpoints keep the agent's attributes: now the buffer too.
             self.saved_replay = self.replay_buffer.state
@@ -258,19 +266,44 @@ class DQNAgent(Agent):
         an int for one observation, an array (one action each) for a batch of them."""
         self.build()
         observations, generator = np.asarray(observation, np.float32), self.progress.generator
-        if observations.shape == self.observation_shape:  # One: plain numbers, the same draws.
+        one = observations.shape == self.observation_shape
+        if one and self.config.exploration_repeat is None:  # Plain numbers, the same draws.
             if explore and generator.random() < self.epsilon:
                 return self.first_action + int(generator.integers(self.num_actions))
             return self.first_action + int(self._greedy(observations[None]).numpy()[0])
+        observations = observations[None] if one else observations  # (batch, ...)
         count = len(observations)
-        random = generator.random(count) < self.epsilon if explore else np.zeros(count, bool)
+        if not explore:
+            random, random_actions = np.zeros(count, bool), None
+        elif self.config.exploration_repeat is not None:
+            random, random_actions = self._held_random_actions(count)
+        else:
+            random, random_actions = generator.random(count) < self.epsilon, None
         random_count = np.count_nonzero(random)
         # The network is asked only for greedy actions: early on, most actions are random.
         actions = (self._greedy(observations).numpy() if random_count < count
                    else np.zeros(count, np.int64))  # (batch,)
         if random_count:
-            actions[random] = generator.integers(self.num_actions, size=random_count)
-        return self.first_action + actions  # (batch,)
+            actions[random] = (random_actions[random] if random_actions is not None
+                               else generator.integers(self.num_actions, size=random_count))
+        return self.first_action + (int(actions[0]) if one else actions)
+
+    def _held_random_actions(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """ez-greedy for `count` environments: which act randomly, and the random actions,
+        (count,) each. One holding a random action goes on with it; any other starts a hold
+        with probability epsilon: a random action, for a zeta-distributed number of steps."""
+        holds, generator = self.holds, self.progress.generator
+        if len(holds.actions) != count:  # The first step, or a new vector.
+            holds.actions, holds.steps_left = [0] * count, [0] * count
+        actions, steps_left = np.array(holds.actions), np.array(holds.steps_left)  # (count,)
+        starting = (steps_left == 0) & (generator.random(count) < self.epsilon)
+        actions[starting] = generator.integers(self.num_actions, size=np.count_nonzero(starting))
+        steps_left[starting] = generator.zipf(self.config.exploration_repeat,
+                                              size=np.count_nonzero(starting))
+        random = steps_left > 0
+        steps_left[random] -= 1
+        holds.actions, holds.steps_left = actions.tolist(), steps_left.tolist()
+        return random, actions
 
     def learn(self, transition: Transition) -> dict[str, float]:
         """Stores the transition, one step (a batch of one) or a batch of them from a vector of
@@ -286,6 +319,10 @@ class DQNAgent(Agent):
         progress.episodes += int(np.sum(terminated | truncated))
         if config.solved_return is not None:
             self._follow_returns(rewards, terminated | truncated)
+        if config.exploration_repeat is not None and len(self.holds.steps_left) == len(rewards):
+            steps_left = np.array(self.holds.steps_left)  # An episode's end ends its hold.
+            steps_left[terminated | truncated] = 0
+            self.holds.steps_left = steps_left.tolist()
         # Every `train_freq` steps passed: with n environments, n / train_freq phases a step.
         phases = progress.steps // config.train_freq - steps_before // config.train_freq
         # The buffer, not the step count: a run resumed without its replay refills it first.

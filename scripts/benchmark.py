@@ -10,13 +10,15 @@ and reports medians and ratios. Results print as a table and are written as JSON
     python scripts/benchmark.py char-rnn --data-dir ../shared/data --seeds 0
     python scripts/benchmark.py cartpole --runs default sb3 --seeds 0 1 2 3 4 5 6 7 8 9
     python scripts/benchmark.py cartpole-ablation --seeds 0 1 2 3 4 5 6 7 8 9
+    python scripts/benchmark.py mountaincar --seeds 0 1 2 3 4
     python scripts/benchmark.py reinforce --seeds 0 1 2 3 4
     python scripts/benchmark.py modes --data-dir ../shared/data
     python scripts/benchmark.py versions --against ../baseline --pairs 5 --data-dir ../shared/data
 
 Each section is a module of scripts/benchmarks/: `mnist` (the chapter's MLP and CNN),
 `char_rnn`, `cartpole`, `cartpole_ablation` (the tuned DQN with each stabiliser switched
-off in turn), `reinforce` (the example plugin's REINFORCE on CartPole against DQN;
+off in turn), `mountaincar` (the tuned DQN on MountainCar, with and without held random
+actions), `reinforce` (the example plugin's REINFORCE on CartPole against DQN;
 needs `pip install -e examples/tfzoo-reinforce`), `modes` (compiled, eager and XLA execution)
 and `versions` (this checkout's speed against another checkout's). Run this file from
 anywhere: Python puts scripts/ on the import path, so `benchmarks` imports as a package.
@@ -33,7 +35,16 @@ from pathlib import Path
 
 import keras
 import tensorflow as tf
-from benchmarks import cartpole, cartpole_ablation, char_rnn, mnist, modes, reinforce, versions
+from benchmarks import (
+    cartpole,
+    cartpole_ablation,
+    char_rnn,
+    mnist,
+    modes,
+    mountaincar,
+    reinforce,
+    versions,
+)
 
 """
 ## The sections
@@ -44,7 +55,8 @@ and `print_table(results)`.
 """
 
 SECTIONS = {"mnist": mnist, "char-rnn": char_rnn, "cartpole": cartpole,
-            "cartpole-ablation": cartpole_ablation, "reinforce": reinforce, "modes": modes,
+            "cartpole-ablation": cartpole_ablation, "mountaincar": mountaincar,
+            "reinforce": reinforce, "modes": modes,
             "versions": versions}
 
 
@@ -54,7 +66,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--data-dir", default=None, help="where the datasets are")
     parser.add_argument("--seeds", type=int, nargs="+",
                         help="default: 0 1 2 (char-rnn and versions: 0, cartpole and reinforce: "
-                        "0 1 2 3 4, cartpole-ablation: 0-9)")
+                        "0 1 2 3 4, mountaincar: 0-4, cartpole-ablation: 0-9)")
     parser.add_argument("--models", nargs="+", default=["mlp", "cnn"],
                         choices=sorted(mnist.MODELS), help="mnist only")
     parser.add_argument("--runs", nargs="+", help="rows to run (default: all of the section's)")

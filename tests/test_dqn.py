@@ -219,6 +219,7 @@ def test_the_config_checks_its_settings_when_made():
         ({"learning_rate_fraction": 1.5}, "learning_rate_fraction=1.5 must be a number > 0 "
                                           "and <= 1"),
         ({"solved_return": float("nan")}, "solved_return=nan must be"),
+        ({"exploration_repeat": 1.0}, "exploration_repeat=1.0 must be a number > 1"),
         ({"hidden_sizes": ()}, r"hidden_sizes=\(\) must be one or more whole numbers >= 1"),
         ({"hidden_sizes": (64, 0)}, r"hidden_sizes\[1\]=0 must be a whole number >= 1"),
     ]:
@@ -319,3 +320,28 @@ def test_a_solved_episode_pauses_learning_until_one_falls_short():
     assert int(agent.optimizer.iterations) == steps and agent.returns.running == [1.0]
     assert agent.learn(step(0.5, True))  # That episode returned 1.5: learning again.
     assert int(agent.optimizer.iterations) == steps + 1 and not agent.returns.solved
+
+
+def test_held_random_actions_come_in_runs_that_an_episode_end_cuts():
+    """`exploration_repeat` (ez-greedy): a random action is held for a zeta-distributed number
+    of steps, so exploring actions change less often than one-step random ones; the end of
+    an episode ends a hold, for each environment of a vector on its own."""
+    def changes(actions):
+        return int(np.count_nonzero(np.diff(actions)))
+
+    always_random = dict(exploration_start=1.0, exploration_end=1.0)
+    observation = np.eye(5, dtype=np.float32)[1]
+    one_step = tfzoo.make_agent("dqn", Chain(), **always_random)
+    held = tfzoo.make_agent("dqn", Chain(), exploration_repeat=2.0, **always_random)
+    # One-step random actions between two choices change about every other step; held
+    # ones (a mean hold of several steps) change far less often.
+    assert changes([one_step.act(observation) for _ in range(2000)]) > 800
+    actions = [held.act(observation) for _ in range(2000)]
+    assert set(actions) == {0, 1} and changes(actions) < 600
+    assert all(action in (0, 1) for action in held.act(observation[None].repeat(3, 0)))
+    held.holds.steps_left = [50, 50, 50]  # Three environments, each holding an action.
+    ends = np.array([False, True, False])
+    observations = np.stack([observation] * 3)
+    held.learn(tfzoo.Transition(observations, np.zeros(3, np.int64), np.zeros(3),
+                                observations, ends, np.zeros(3, bool), {}))
+    assert held.holds.steps_left == [50, 0, 50]

@@ -54,9 +54,10 @@ def evaluations(rows) -> list[tuple[int, float]]:
             if row.get("eval_return") not in (None, "")]
 
 
-def first_solved(rows) -> int | None:
-    """The steps of the first periodic evaluation at or above 475, from progress rows."""
-    return next((steps for steps, value in evaluations(rows) if value >= SOLVED), None)
+def first_solved(rows, threshold=SOLVED) -> int | None:
+    """The steps of the first periodic evaluation at or above `threshold` (475), from
+    progress rows."""
+    return next((steps for steps, value in evaluations(rows) if value >= threshold), None)
 
 
 def collapsed(rows) -> bool:
