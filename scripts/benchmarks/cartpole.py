@@ -83,6 +83,19 @@ def train_run(task_id, path, seed, **settings) -> tuple[dict, list[dict]]:
         return summary, list(csv.DictReader(file))
 
 
+def interleaved(arguments, run_one, describe) -> list[dict]:
+    """`run_one(seed, directory, run)` for each seed of `arguments.seeds`, each row of
+    `arguments.runs` in turn (so the machine's noise hits the rows alike), in a temporary
+    directory; prints `describe(record)` after each run. Returns the records."""
+    records = []
+    with tempfile.TemporaryDirectory() as directory:
+        for seed in arguments.seeds:
+            for run in arguments.runs:
+                records.append(run_one(seed, directory, run))
+                print(f"  {run:<15} seed {seed}: {describe(records[-1])}", flush=True)
+    return records
+
+
 def run_tfzoo_default(seed, directory, num_envs=1) -> dict:
     """`tfzoo train cartpole-dqn --seed SEED --num-envs N`: its summary evaluates both
     policies over 100 greedy episodes (the final one and the best one kept)."""
@@ -254,9 +267,11 @@ def summarise(records) -> list[dict]:
 
 
 def interval(iqm, ci) -> str:
-    """"487.2 (470.1-500.0)", or the IQM alone for one seed (no interval)."""
+    """"487.2 (470.1-500.0)" ("-109.7 (-124.2 to -98.7)" below 0), or the IQM alone for one
+    seed (no interval)."""
     low, high = ci
-    return f"{iqm:.1f} ({low:.1f}-{high:.1f})" if low == low else f"{iqm:.1f}"
+    dash = " to " if low < 0 else "-"
+    return f"{iqm:.1f} ({low:.1f}{dash}{high:.1f})" if low == low else f"{iqm:.1f}"
 
 
 def score_curve(scores, every=50) -> str:

@@ -28,10 +28,9 @@ the end. The table gives, for each row over its seeds:
 from __future__ import annotations
 
 import statistics
-import tempfile
 from pathlib import Path
 
-from benchmarks.cartpole import SOLVED, collapsed, first_solved, interval, train_run
+from benchmarks.cartpole import SOLVED, collapsed, first_solved, interleaved, interval, train_run
 from tfzoo.stats import aggregate
 
 TASK = "cartpole-dqn"
@@ -60,21 +59,13 @@ def run_one(seed, directory, run) -> dict:
 
 
 def section(arguments) -> dict:
-    """Runs the rows of `arguments.runs` per seed, in a temporary directory; records and a
-    summary row per run."""
-    records = []
-    with tempfile.TemporaryDirectory() as directory:
-        for seed in arguments.seeds:
-            for run in arguments.runs:
-                record = run_one(seed, directory, run)
-                records.append(record)
-                print(f"  {run:<15} seed {seed}: final {record['final_mean']:.1f}, best "
-                      f"{record['best_mean']:.1f}, first 475 at {record['first_solved']}, "
-                      f"{'collapsed' if record['collapsed'] else 'held'}, "
-                      f"{record['seconds']:.1f} s", flush=True)
-    return {"records": records, "summary": [summarise(run, [r for r in records
-                                                            if r["run"] == run])
-                                            for run in arguments.runs]}
+    """Runs the rows of `arguments.runs` per seed; records and a summary row per run."""
+    records = interleaved(arguments, run_one, lambda record: (
+        f"final {record['final_mean']:.1f}, best {record['best_mean']:.1f}, first 475 at "
+        f"{record['first_solved']}, {'collapsed' if record['collapsed'] else 'held'}, "
+        f"{record['seconds']:.1f} s"))
+    summary = [summarise(run, [r for r in records if r["run"] == run]) for run in arguments.runs]
+    return {"records": records, "summary": summary}
 
 
 def summarise(run, group) -> dict:

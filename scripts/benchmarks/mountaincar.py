@@ -26,11 +26,10 @@ median training seconds (periodic evaluations included).
 from __future__ import annotations
 
 import statistics
-import tempfile
 from pathlib import Path
 
 import tfzoo
-from benchmarks.cartpole import first_solved, interval, train_run
+from benchmarks.cartpole import first_solved, interleaved, interval, train_run
 from tfzoo.stats import aggregate
 
 TASK = "mountaincar-dqn"
@@ -57,17 +56,10 @@ def run_one(seed, directory, run) -> dict:
 
 
 def section(arguments) -> dict:
-    """Runs the rows of `arguments.runs` per seed, in a temporary directory; records and a
-    summary row per run."""
-    records = []
-    with tempfile.TemporaryDirectory() as directory:
-        for seed in arguments.seeds:
-            for run in arguments.runs:
-                record = run_one(seed, directory, run)
-                records.append(record)
-                print(f"  {run:<10} seed {seed}: final {record['final_mean']:.1f}, best "
-                      f"{record['best_mean']:.1f}, first {SOLVED:g} at "
-                      f"{record['first_solved']}, {record['seconds']:.1f} s", flush=True)
+    """Runs the rows of `arguments.runs` per seed; records and a summary row per run."""
+    records = interleaved(arguments, run_one, lambda record: (
+        f"final {record['final_mean']:.1f}, best {record['best_mean']:.1f}, first {SOLVED:g} "
+        f"at {record['first_solved']}, {record['seconds']:.1f} s"))
     summary = [summarise(run, [r for r in records if r["run"] == run]) for run in arguments.runs]
     return {"records": records, "summary": summary}
 
