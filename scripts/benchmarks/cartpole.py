@@ -40,7 +40,7 @@ import numpy as np
 
 import tfzoo
 from benchmarks.cartpole_chapter import run_chapter
-from tfzoo.stats import aggregate
+from tfzoo.stats import aggregate, join_range
 
 SOLVED, FINAL_EPISODES = 475.0, 100
 RUNS = ["default", "num-envs-8", "sb3", "handbook", "chapter"]
@@ -270,8 +270,7 @@ def interval(iqm, ci) -> str:
     """"487.2 (470.1-500.0)" ("-109.7 (-124.2 to -98.7)" below 0), or the IQM alone for one
     seed (no interval)."""
     low, high = ci
-    dash = " to " if low < 0 else "-"
-    return f"{iqm:.1f} ({low:.1f}{dash}{high:.1f})" if low == low else f"{iqm:.1f}"
+    return f"{iqm:.1f} ({join_range(f'{low:.1f}', f'{high:.1f}')})" if low == low else f"{iqm:.1f}"
 
 
 def score_curve(scores, every=50) -> str:
