@@ -12,7 +12,7 @@ Rows (`--runs`), interleaved per seed so the machine's noise hits them alike:
   step (plain epsilon-greedy) instead of a zeta-distributed number of steps;
 - `rl-zoo`: the same with rl-baselines3-zoo's MountainCar-v0 settings where they differ: the
   target network copied every 300 gradient steps (its 600 environment steps), a constant
-  learning rate, one-step random actions.
+  learning rate, one-step random actions, and no pause once a training episode reaches -110.
 
 Each run goes through a run directory, so with the task's periodic evaluations and 100
 greedy episodes of the final and of the best policy at the end. The table gives, for each
@@ -38,7 +38,7 @@ CHANGES = {
     # Row: the agent settings it changes (as `--set` gives them).
     "no-repeat": {"exploration_repeat": None},
     "rl-zoo": {"exploration_repeat": None, "target_update_interval": 300,
-               "learning_rate_end": None},
+               "learning_rate_end": None, "solved_return": None},
 }
 RUNS = ["default", *CHANGES]
 DEFAULT_RUNS, DEFAULT_SEEDS = RUNS, [0, 1, 2, 3, 4]
