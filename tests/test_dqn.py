@@ -312,8 +312,8 @@ def test_a_solved_episode_pauses_learning_until_one_falls_short():
         return tfzoo.Transition(one, np.ones(1, np.int64), np.full(1, reward), one,
                                 np.full(1, end), np.zeros(1, bool), {})
 
-    agent = tfzoo.make_agent("dqn", Chain(), batch_size=1, learning_starts=0,
-                             solved_return=2.0)
+    agent = tfzoo.make_agent("dqn", Chain(), batch_size=1, learning_starts=0, train_freq=1,
+                             gradient_steps=1, solved_return=2.0)
     assert agent.learn(step(1.0, False))  # Learning, until the episode ends with 2.0.
     steps = int(agent.optimizer.iterations)
     assert agent.learn(step(1.0, True)) == {} and agent.learn(step(1.0, False)) == {}
@@ -331,7 +331,7 @@ def test_held_random_actions_come_in_runs_that_an_episode_end_cuts():
 
     always_random = dict(exploration_start=1.0, exploration_end=1.0)
     observation = np.eye(5, dtype=np.float32)[1]
-    one_step = tfzoo.make_agent("dqn", Chain(), **always_random)
+    one_step = tfzoo.make_agent("dqn", Chain(), exploration_repeat=None, **always_random)
     held = tfzoo.make_agent("dqn", Chain(), exploration_repeat=2.0, **always_random)
     # One-step random actions between two choices change about every other step; held
     # ones (a mean hold of several steps) change far less often.

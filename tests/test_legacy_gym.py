@@ -49,7 +49,7 @@ def test_a_gym_026_environment_runs_under_numpy_2_and_trains():
     observation, info = task.reset(seed=3)
     again, _ = task.reset(seed=3)
     np.testing.assert_array_equal(observation, again)  # Seeding reaches gym's environment.
-    agent = tfzoo.make_agent("dqn", task, learning_starts=50, hidden_sizes=(16,))
+    agent = tfzoo.make_agent("dqn", task, learning_starts=50, train_freq=1, hidden_sizes=(16,))
     history = tfzoo.train(agent, task, steps=300, seed=0, progress=False)
     assert history.state.steps == 300 and "loss" in history.episodes[-1]
     assert all(record["terminated"] for record in history.episodes[:-1])
