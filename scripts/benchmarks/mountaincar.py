@@ -1,9 +1,9 @@
-"""The `mountaincar` section of scripts/benchmark.py: `mountaincar-dqn`'s tuned default, and
-what its exploration owes to holding random actions.
+"""The `mountaincar` section of scripts/benchmark.py: `mountaincar-dqn`'s default (the `dqn`
+agent's own defaults), and what its exploration owes to holding random actions.
 
 Title: MountainCar DQN benchmark
-Description: The tuned `default` preset of `mountaincar-dqn` (Gymnasium's MountainCar-v0,
-120,000 steps), and the same preset with one setting changed, on the same seeds.
+Description: The `default` preset of `mountaincar-dqn` (Gymnasium's MountainCar-v0, 120,000
+steps), and the same preset with settings changed, on the same seeds.
 
 Rows (`--runs`), interleaved per seed so the machine's noise hits them alike:
 
@@ -16,11 +16,11 @@ Rows (`--runs`), interleaved per seed so the machine's noise hits them alike:
 
 Each run goes through a run directory, so with the task's periodic evaluations and 100
 greedy episodes of the final and of the best policy at the end. The table gives, for each
-row over its seeds: the interquartile mean of the final and of the best policy's 100-episode
-means with 95% stratified bootstrap confidence intervals (`tfzoo.stats.aggregate`), the
-final policy's mean and worst seed, how many seeds end at or above -110 (Gymnasium's
-threshold), the median steps of the first periodic evaluation at or above it, and the
-median training seconds (periodic evaluations included).
+row and each of the two policies over the seeds: the interquartile mean of the 100-episode
+means with a 95% stratified bootstrap confidence interval (`tfzoo.stats.aggregate`), their
+mean and worst seed, and how many seeds are at or above -110 (Gymnasium's threshold); and
+for the row, the median steps of the first periodic evaluation at or above it and the median
+training seconds (periodic evaluations included).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ CHANGES = {
                "learning_rate": 4e-3, "learning_rate_end": None},
 }
 RUNS = ["default", *CHANGES]
+POLICIES = ("final", "best")  # The final policy, and the best one the run kept.
 DEFAULT_RUNS, DEFAULT_SEEDS = RUNS, [0, 1, 2, 3, 4]
 
 
@@ -66,20 +67,17 @@ def section(arguments) -> dict:
 
 def summarise(run, group) -> dict:
     """One row of the table from the records of one run's seeds."""
-    finals = [r["final_mean"] for r in group]
-    final = aggregate(finals, threshold=SOLVED)
-    bests = [r["best_mean"] for r in group]
-    best = aggregate(bests, threshold=SOLVED)
     firsts = [float("inf") if r["first_solved"] is None else r["first_solved"] for r in group]
-    return {"run": run, "changes": CHANGES.get(run, {}), "seeds": [r["seed"] for r in group],
-            "final_iqm": final.iqm, "final_ci": [final.low, final.high],
-            "best_iqm": best.iqm, "best_ci": [best.low, best.high],
-            "final_mean": statistics.mean(finals), "final_worst": min(finals),
-            "final_solved_seeds": sum(value >= SOLVED for value in finals),
-            "best_mean": statistics.mean(bests), "best_worst": min(bests),
-            "best_solved_seeds": sum(value >= SOLVED for value in bests),
-            "median_first_solved": statistics.median(firsts),
-            "median_seconds": statistics.median(r["seconds"] for r in group)}
+    row = {"run": run, "changes": CHANGES.get(run, {}), "seeds": [r["seed"] for r in group],
+           "median_first_solved": statistics.median(firsts),
+           "median_seconds": statistics.median(r["seconds"] for r in group)}
+    for policy in POLICIES:
+        scores = [r[f"{policy}_mean"] for r in group]
+        scored = aggregate(scores, threshold=SOLVED)
+        row |= {f"{policy}_iqm": scored.iqm, f"{policy}_ci": [scored.low, scored.high],
+                f"{policy}_mean": statistics.mean(scores), f"{policy}_worst": min(scores),
+                f"{policy}_solved_seeds": sum(score >= SOLVED for score in scores)}
+    return row
 
 
 def print_table(results) -> None:
@@ -89,7 +87,7 @@ def print_table(results) -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in results["summary"]:
         first = row["median_first_solved"]
-        for policy in ("final", "best"):
+        for policy in POLICIES:
             cells = [row["run"], policy, interval(row[f"{policy}_iqm"], row[f"{policy}_ci"]),
                      f"{row[f'{policy}_mean']:.1f}", f"{row[f'{policy}_worst']:.1f}",
                      f"{row[f'{policy}_solved_seeds']} of {len(row['seeds'])}",
