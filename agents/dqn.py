@@ -226,14 +226,14 @@ class DQNAgent(Agent):
         observations = tf.TensorSpec((None, *self.observation_shape), tf.float32)
         batches = tf.TensorSpec((None, *observations.shape), tf.float32)  # (steps, batch, ...)
         vectors = tf.TensorSpec((None, None), tf.float32)
-        self._greedy = Compiled(self._best_actions, [observations])
-        # Acting on one observation, every step of training, is compiled with XLA too: it fuses
-        # a small network into a few kernels, and an act takes about 60 microseconds instead
-        # of 200. Not for any batch size: XLA compiles again (~0.2 s) for each new shape.
-        one_observation = tf.TensorSpec((1, *self.observation_shape), tf.float32)
-        self._greedy_one = Compiled(self._best_actions, [one_observation], jit_compile=True)
+        # Acting, every step, is compiled with XLA: it fuses a small network into a few
+        # kernels, and an act takes about 60 microseconds instead of 200. XLA compiles again
+        # for each new batch size, so batches are padded to a power of two (`pad_batch`).
+        self._greedy = Compiled(self._best_actions, [observations], jit_compile=True,
+                                pad_batch=True)
         self._update = Compiled(self._update_eagerly, jit_compile=True, input_signature=[
-            batches, tf.TensorSpec((None, None), tf.int64), vectors, batches, vectors])
+            batches, tf.TensorSpec((None, None), tf.int64), vectors, batches, vectors,
+            tf.TensorSpec((), tf.float32)])
 
     @property
     def epsilon(self) -> float:
@@ -283,7 +283,7 @@ class DQNAgent(Agent):
         if one and self.config.exploration_repeat is None:  # Plain numbers, the same draws.
             if explore and generator.random() < self.epsilon:
                 return self.first_action + int(generator.integers(self.num_actions))
-            return self.first_action + int(self._greedy_one(observations[None]).numpy()[0])
+            return self.first_action + int(self._greedy(observations[None])[0])
         observations = observations[None] if one else observations  # (batch, ...)
         count = len(observations)
         if not explore:
@@ -294,8 +294,7 @@ class DQNAgent(Agent):
             random, random_actions = generator.random(count) < self.epsilon, None
         random_count = np.count_nonzero(random)
         # The network is asked only for greedy actions: early on, most actions are random.
-        greedy = self._greedy_one if count == 1 else self._greedy
-        actions = (greedy(observations).numpy() if random_count < count
+        actions = (self._greedy(observations) if random_count < count
                    else np.zeros(count, np.int64))  # (batch,)
         if random_count:
             actions[random] = (random_actions[random] if random_actions is not None
@@ -346,9 +345,8 @@ class DQNAgent(Agent):
             return {}
         batches = self.replay_buffer.sample(progress.generator, config.batch_size,
                                             config.gradient_steps * phases)
-        if config.learning_rate_end is not None:  # Set outside the compiled step: a variable.
-            self.optimizer.learning_rate.assign(self.learning_rate)
-        loss, mean_q, max_q, gradient_norm = (float(value) for value in self._update(*batches))
+        loss, mean_q, max_q, gradient_norm = (
+            float(value) for value in self._update(*batches, self.learning_rate))
         if not math.isfinite(loss):
             raise TrainingDivergedError(f"Training diverged: the TD loss became {loss} after "
                 f"{progress.steps} steps. Lower learning_rate (now {self.learning_rate:g}), use "
@@ -392,11 +390,14 @@ class DQNAgent(Agent):
         """The action of highest Q-value for each of the observations, (batch,)."""
         return tf.argmax(self.q_network(observations), axis=-1)
 
-    def _update_eagerly(self, observations, actions, rewards, next_observations, ends):
-        """A gradient step on each (batch,) of the (steps, batch, ...) arguments in turn, and a
-        target network update every `target_update_interval`; returns the mean loss, the mean
-        and the largest Q of the actions taken, and the mean gradient norm (before clipping)."""
+    def _update_eagerly(self, observations, actions, rewards, next_observations, ends,
+                        learning_rate):
+        """A gradient step on each (batch,) of the (steps, batch, ...) arguments in turn, at
+        `learning_rate`, and a target network update every `target_update_interval`; returns
+        the mean loss, the mean and the largest Q of the actions taken, and the mean gradient
+        norm (before clipping)."""
         config, q_network, target_network = self.config, self.q_network, self.target_network
+        self.optimizer.learning_rate.assign(learning_rate)
         steps = tf.shape(actions)[0]
         total_loss, total_q, max_q, total_norm = (tf.constant(0.0), tf.constant(0.0),
                                                   tf.constant(-np.inf), tf.constant(0.0))
