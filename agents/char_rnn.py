@@ -22,7 +22,7 @@ from tfzoo.agents.optimizers import budget_schedule, make_loss, make_optimizer
 from tfzoo.agents.supervised import SupervisedAgent, SupervisedConfig
 from tfzoo.compiled import Compiled
 from tfzoo.config import load, parameter_hints
-from tfzoo.errors import ConfigError, RunDirectoryError
+from tfzoo.errors import ConfigError, ExportError, RunDirectoryError
 from tfzoo.models import make_model, model_spec
 from tfzoo.models.char_rnn import RNN
 from tfzoo.text import Vocabulary, sample_index
@@ -129,6 +129,15 @@ class CharRNNAgent(SupervisedAgent):
             count += targets.size
         nats = total / count
         return {"nats_per_char": nats, "bits_per_char": nats / math.log(2)}
+
+    def export_module(self, task: gymnasium.Env) -> tf.Module:
+        """Not yet: a text model's artifact generates text inside its graph (the vocabulary
+        as a lookup table, the sampling loop as a `tf.while_loop`), which is still to be
+        written; the supervised agents' export does not fit it."""
+        raise ExportError(
+            "char-rnn runs cannot be exported yet: their artifact must generate text inside "
+            "the graph (a `generate` signature), which tfzoo does not write yet. Meanwhile, "
+            "`tfzoo generate RUN_DIR` writes text from the run.")
 
     def start_generation(self, ids: np.ndarray) -> Any:
         """Reads a prompt's ids; returns the carry that `sample` continues from."""

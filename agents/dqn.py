@@ -20,6 +20,7 @@ from tfzoo.compiled import Compiled
 from tfzoo.core import Agent, Transition
 from tfzoo.errors import ConfigError, TrainingDivergedError
 from tfzoo.models import make_model
+from tfzoo.models.dqn import GreedyPolicy
 from tfzoo.saved_state import SavedArrays, SavedAttributes
 from tfzoo.validate import check_types, number, whole_number, whole_numbers
 
@@ -385,6 +386,12 @@ class DQNAgent(Agent):
         # Checkpoints miss the layers a Keras model keeps in a list: this list keeps them all.
         self._network_variables = [variable for net in networks for variable in net.variables]
         self.progress.generator = np.random.default_rng(np.random.randint(2**31 - 1))
+
+    def export_module(self, task: gymnasium.Env) -> tf.Module:
+        """The greedy policy as `tfzoo export` writes it (see `Agent.export_module`):
+        `serving_default` (observations -> actions) and `q_values`."""
+        self.build()
+        return GreedyPolicy(self.q_network, self.observation_shape, self.first_action)
 
     def _best_actions(self, observations: tf.Tensor) -> tf.Tensor:
         """The action of highest Q-value for each of the observations, (batch,)."""

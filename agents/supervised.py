@@ -23,6 +23,7 @@ from tfzoo.core import Agent, Transition
 from tfzoo.distribute import make_strategy
 from tfzoo.divergence import LossWatch
 from tfzoo.errors import ConfigError, TrainingDivergedError
+from tfzoo.exporting import Predictions
 from tfzoo.models import make_model, model_spec
 
 
@@ -171,6 +172,19 @@ class SupervisedAgent(Agent):
             self.build()
             predictions = self._predict(observation)
         return predictions.numpy()
+
+    def export_module(self, task: gymnasium.Env) -> Predictions:
+        """The trained model with the task's preprocessing, as `tfzoo export` writes it
+        (`tfzoo.exporting.Predictions`; see `Agent.export_module`)."""
+        self.build()
+        serving_inputs = getattr(task.unwrapped, "serving_inputs", None)
+        if serving_inputs is None:  # Not a SupervisedTask: its observations as they are.
+            shape, dtype = task.observation_space.shape[1:], task.observation_space.dtype
+            inputs = tf.TensorSpec((None, *shape), dtype, name="inputs")
+            preprocess = keras.layers.Identity()
+        else:
+            inputs, preprocess = serving_inputs()
+        return Predictions(self.model, inputs, preprocess, classify=self.classify)
 
     def learn(self, transition: Transition) -> dict[str, float]:
         """Takes one gradient step on the batch just scored, against `info["target"]`."""

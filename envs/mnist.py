@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from tfzoo.data import load_mnist
 from tfzoo.supervised import SupervisedTask
@@ -42,3 +44,9 @@ class MNIST(SupervisedTask):
             {split: (scaled, labels.astype(np.int64))}, split=split, batch_size=batch_size,
             shuffle=shuffle, num_classes=10, render_mode=render_mode,
         )
+
+    def serving_inputs(self) -> tuple[tf.TensorSpec, keras.layers.Layer]:
+        """An exported model takes MNIST's own uint8 images, (batch, 28, 28), and scales
+        them to [0, 1] as the task does: (x - 0) / 255, exactly the task's float32 division."""
+        scale = keras.layers.Normalization(mean=0.0, variance=255.0**2, name="scale")
+        return tf.TensorSpec((None, 28, 28), tf.uint8, name="images"), scale

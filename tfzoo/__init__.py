@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from tfzoo.cards import Evaluation
 from tfzoo.errors import (
     ConfigError,
+    ExportError,
     RegistrationError,
     RunDirectoryError,
     RunDirectoryWarning,
@@ -53,9 +54,11 @@ if TYPE_CHECKING:
     from tfzoo.compiled import execution
     from tfzoo.core import Agent, Task, Transition
     from tfzoo.data import load_mnist, load_text
+    from tfzoo.exporting import export
     from tfzoo.legacy_gym import from_gym
     from tfzoo.loop import Callback, History, LoopState, evaluate, evaluation_returns, run, train
     from tfzoo.runs.experiment import evaluate_run, load_run, resume_run, start_run
+    from tfzoo.runs.exports import export_run
     from tfzoo.runs.run_config import RunConfig
     from tfzoo.seeding import seed_everything
     from tfzoo.supervised import SupervisedTask
@@ -70,6 +73,8 @@ _LAZY = {
     "tfzoo.seeding": ["seed_everything"],
     "tfzoo.supervised": ["SupervisedTask"],
     "tfzoo.runs.experiment": ["evaluate_run", "load_run", "resume_run", "start_run"],
+    "tfzoo.runs.exports": ["export_run"],
+    "tfzoo.exporting": ["export"],
     "tfzoo.runs.run_config": ["RunConfig"],
     "tfzoo.data": ["load_mnist", "load_text"],
     "tfzoo.text": ["Vocabulary", "generate"],
@@ -81,16 +86,17 @@ _LAZY = {
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
-    "Agent", "AgentSpec", "Callback", "ConfigError", "Evaluation", "History", "LoopState",
+    "Agent", "AgentSpec", "Callback", "ConfigError", "Evaluation", "ExportError", "History",
+    "LoopState",
     "ModelSpec", "Preset", "RegistrationError", "RunConfig", "RunDirectoryError",
     "RunDirectoryWarning", "SupervisedTask",
     "Task", "TaskSpec", "TfzooError", "TfzooWarning", "TrainingDivergedError", "Transition",
     "UnknownNameError",
     "Vocabulary", "__version__", "agent_registry", "evaluate", "evaluate_run",
-    "evaluation_returns", "execution", "from_gym", "generate", "load_mnist", "load_run",
-    "load_text", "make", "make_agent", "make_model", "make_vec", "model_registry",
-    "pprint_registry", "register", "register_agent", "register_model", "registry", "resume_run",
-    "run", "seed_everything", "spec", "start_run", "train",
+    "evaluation_returns", "execution", "export", "export_run", "from_gym", "generate",
+    "load_mnist", "load_run", "load_text", "make", "make_agent", "make_model", "make_vec",
+    "model_registry", "pprint_registry", "register", "register_agent", "register_model",
+    "registry", "resume_run", "run", "seed_everything", "spec", "start_run", "train",
 ]
 
 

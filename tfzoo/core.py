@@ -13,6 +13,8 @@ import gymnasium
 import numpy as np
 import tensorflow as tf
 
+from tfzoo.errors import ExportError
+
 
 class Task(gymnasium.Env):
     """A learning task: a `gymnasium.Env` whose episodes an agent learns from.
@@ -157,6 +159,30 @@ class Agent(tf.Module):
         Run directories record them in summary.json as `eval_<name>`; the default has none.
         """
         return {}
+
+    def export_module(self, task: Any) -> tf.Module:
+        """What `tfzoo export` writes: the trained policy or model, runnable without tfzoo.
+
+        Returns a `tf.Module` that holds the trained variables and whose `tf.function`
+        attributes, each made with an `input_signature`, become the artifact's named
+        signatures; the one named `serving_default` is what TF Serving calls. Each takes the
+        task's raw inputs (preprocessing included) and returns a dict of named outputs. For
+        `--format keras`, the module's `keras_model()` method, if it has one, returns the
+        same as a plain Keras model of built-in layers.
+
+        Args:
+            task: The task the agent was trained on, for its inputs' shapes and preprocessing.
+
+        Raises:
+            ExportError: The default: this agent does not export.
+        """
+        raise ExportError(
+            f"{type(self).__name__} cannot be exported: it does not implement "
+            f"`export_module(self, task) -> tf.Module`. Implement it to return a tf.Module "
+            f"holding the trained model, with a tf.function named `serving_default` made with "
+            f"an input_signature (raw inputs in, a dict of named outputs out); `tfzoo export` "
+            f"then writes it as a SavedModel. See `Agent.export_module` and docs/export.md."
+        )
 
     def save(self, path: str | os.PathLike) -> str:
         """Writes the agent's variables (models, optimizer state, counters) to `path`.

@@ -42,6 +42,10 @@ class RunDirectoryWarning(TfzooWarning):
     """Something in a run directory was damaged and passed over, e.g. a checkpoint skipped."""
 
 
+class ExportError(TfzooError):
+    """An agent, run or destination that `tfzoo export` cannot write an artifact from or to."""
+
+
 class TrainingDivergedError(TfzooError):
     """Training produced a non-finite loss; the message says which setting to lower."""
 

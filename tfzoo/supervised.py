@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import gymnasium
+import keras
 import numpy as np
+import tensorflow as tf
 
 from tfzoo import seeding
 from tfzoo.core import Task
@@ -100,6 +102,14 @@ class SupervisedTask(Task):
         """The pass in progress: the random state its order was drawn from (None unshuffled)
         and the batch it has reached; None between passes."""
         return None if self._over else {"order": self._order_from, "batch": self._batch}
+
+    def serving_inputs(self) -> tuple[tf.TensorSpec, keras.layers.Layer]:
+        """What a model exported from this task takes, and the Keras layer that turns it into
+        the task's observations (see `Agent.export_module`): by default, the observations
+        as they are, a batch of any size. Tasks that preprocess raw data override it, so
+        that the artifact takes the raw data (MNIST: uint8 images, scaled inside)."""
+        shape, dtype = self.observation_space.shape[1:], self.observation_space.dtype
+        return tf.TensorSpec((None, *shape), dtype, name="inputs"), keras.layers.Identity()
 
     def _resume(self, position: Any) -> np.ndarray:
         """Continues the pass `position` (from `episode_position`) describes; its batch."""

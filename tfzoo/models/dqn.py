@@ -1,4 +1,5 @@
-"""The chapter's Q-network for DQN: observations in, one Q-value per action out.
+"""The chapter's Q-network for DQN: observations in, one Q-value per action out; and the
+greedy policy it gives, as `tfzoo export` writes it.
 
 Plain Keras: the agent that learns with it is `tfzoo.agents.dqn`.
 """
@@ -32,3 +33,33 @@ class QNetwork(keras.Model):
         for layer in self.hidden:
             x = layer(x)  # (batch, size)
         return self.q_values(x)
+
+
+class GreedyPolicy(tf.Module):
+    """A Q-network as the policy a SavedModel serves: what `tfzoo export` writes for DQN.
+
+    Signatures (each takes `observations`, float32 (batch, *observation shape)):
+    `serving_default` gives `actions`, int64 (batch,): the action of highest Q-value, as
+    `DQNAgent.act(explore=False)` picks it; `q_values` gives `q_values`, float32
+    (batch, num_actions).
+
+    Args:
+        q_network: The trained Q-network.
+        observation_shape: The shape of one observation.
+        first_action: The first action's number (a Gymnasium `Discrete` space's `start`).
+    """
+
+    def __init__(self, q_network: keras.Model, observation_shape: tuple[int, ...],
+                 first_action: int = 0) -> None:
+        super().__init__(name="greedy_policy")
+        self.q_network, self.first_action = q_network, first_action
+        observations = tf.TensorSpec((None, *observation_shape), tf.float32, name="observations")
+        self.serving_default = tf.function(self._actions, input_signature=[observations])
+        self.q_values = tf.function(self._q_values, input_signature=[observations])
+
+    def _actions(self, observations: tf.Tensor) -> dict[str, tf.Tensor]:
+        q_values = self.q_network(observations)  # (batch, num_actions)
+        return {"actions": tf.argmax(q_values, axis=-1) + self.first_action}  # (batch,)
+
+    def _q_values(self, observations: tf.Tensor) -> dict[str, tf.Tensor]:
+        return {"q_values": self.q_network(observations)}  # (batch, num_actions)

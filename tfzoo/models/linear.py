@@ -56,3 +56,13 @@ class Linear(keras.Model):
     def call(self, inputs: tf.Tensor) -> tf.Tensor:
         """Returns the prediction: (batch, features) -> (batch, 1)."""
         return self.layer(inputs)
+
+    def plain(self) -> keras.Model:
+        """This trained model as a functional model of one built-in `Dense`, which Keras saves
+        and loads without tfzoo (the chapter's `LinearLayer` is copied into a `Dense`)."""
+        weights, bias = (variable.numpy() for variable in self.layer.weights)  # w, b
+        inputs = keras.Input((weights.shape[0],), name="inputs")
+        dense = keras.layers.Dense(weights.shape[1], name="linear")
+        outputs = dense(inputs)  # (batch, 1)
+        dense.set_weights([weights, bias])
+        return keras.Model(inputs, outputs, name="linear")

@@ -44,6 +44,16 @@ class MLP(keras.Model):
         """The most likely digit for each image, as the chapter's `predict`."""
         return tf.argmax(self(inputs), axis=-1)
 
+    def plain(self) -> keras.Model:
+        """This network for inference as a functional model of its own built-in layers
+        (no shift, no dropout), which Keras saves and loads without tfzoo: (batch, 28, 28)
+        images in [0, 1] -> (batch, 10) logits."""
+        images = keras.Input((28, 28), name="images")
+        x = self.flatten(images)  # (batch, 784)
+        for dense in self.hidden:
+            x = dense(x)  # (batch, units)
+        return keras.Model(images, self.logits(x), name="mlp")
+
 
 class CNN(keras.Model):
     """The chapter's convolutional network for 28x28 digits.
@@ -84,6 +94,17 @@ class CNN(keras.Model):
     def predict(self, inputs: tf.Tensor) -> tf.Tensor:
         """The most likely digit for each image, as the chapter's `predict`."""
         return tf.argmax(self(inputs), axis=-1)
+
+    def plain(self) -> keras.Model:
+        """This network for inference as a functional model of its own built-in layers
+        (no shift, no dropout), which Keras saves and loads without tfzoo: (batch, 28, 28)
+        images in [0, 1] -> (batch, 10) logits."""
+        images = keras.Input((28, 28), name="images")
+        x = keras.layers.Reshape((28, 28, 1))(images)  # (batch, 28, 28, 1)
+        x = self.pool1(self.conv1(x))  # (batch, 14, 14, 32)
+        x = self.pool2(self.conv2(x))  # (batch, 7, 7, 64)
+        x = self.dense1(self.flatten(x))  # (batch, 1024)
+        return keras.Model(images, self.dense2(x), name="cnn")
 
 
 def _random_shift(fraction: float) -> keras.layers.Layer | None:

@@ -3,7 +3,7 @@
 This module only parses. Each command names its handler as a "module:function" entry point,
 loaded once the arguments are parsed (`tfzoo.config.load`, as the registry loads tasks), so
 that `tfzoo --help` and `tfzoo list` answer without importing TensorFlow, which takes
-seconds. The handlers are in `tfzoo.tools.run_commands` (train, eval),
+seconds. The handlers are in `tfzoo.tools.run_commands` (train, eval, export),
 `tfzoo.tools.play_commands` (play, generate) and `tfzoo.tools.inspect_commands` (verify,
 plot, compare, check, whose arguments `tfzoo.tools.inspect_parsers` declares); those of list
 and doctor are in `tfzoo.tools.listing` and `tfzoo.tools.doctor`, which import no TensorFlow
@@ -87,8 +87,8 @@ def parser() -> argparse.ArgumentParser:
     commands = tfzoo.add_subparsers(required=True, metavar="COMMAND")
     _command(commands, "list", "tfzoo.tools.listing:list_command", tensorflow=False,
              help="list every task, its agent and presets")
-    for add_parser in (_add_train_parser, _add_eval_parser, _add_generate_parser,
-                       _add_play_parser):
+    for add_parser in (_add_train_parser, _add_eval_parser, _add_export_parser,
+                       _add_generate_parser, _add_play_parser):
         add_parser(commands)
     add_inspect_parsers(commands, _command)  # verify, plot, compare, check
     _add_doctor_parser(commands)
@@ -120,6 +120,25 @@ def _add_eval_parser(commands: Any) -> None:
     evaluation.add_argument("--seed", type=int, help="seed (default: the run's)")
     evaluation.add_argument("--best", action="store_true",
                             help="evaluate the best policy seen during training")
+
+
+def _add_export_parser(commands: Any) -> None:
+    export = _command(
+        commands, "export", "tfzoo.tools.run_commands:export",
+        help="write a finished run's policy as a TensorFlow artifact that runs without tfzoo",
+        description="Write a finished run's policy or model as a SavedModel (TF Serving, "
+        "tf.saved_model.load) or a .keras file, and print how to load it. PATH must not "
+        "exist: nothing is ever written over.",
+    )
+    export.add_argument("run_dir", metavar="RUN_DIR", help="a finished run directory")
+    export.add_argument("-o", "--output", required=True, metavar="PATH",
+                        help="where to write the artifact (a .keras file name for that format)")
+    export.add_argument("--format", default="saved_model", choices=["saved_model", "keras"],
+                        help="the artifact's format (default: saved_model)")
+    policy = export.add_mutually_exclusive_group()
+    policy.add_argument("--best", action="store_true", help="the best policy the run's "
+                        "evaluations kept (the default, where the run kept one)")
+    policy.add_argument("--last", action="store_true", help="the run's last checkpoint")
 
 
 def _add_train_parser(commands: Any) -> None:

@@ -1,5 +1,5 @@
 """The handlers of `tfzoo train` and `tfzoo eval`: runs started from a `RunConfig` filled
-from the command line, resumed, and re-evaluated.
+from the command line, resumed, re-evaluated, and exported.
 
 `tfzoo.tools.cli` parses the arguments and loads these handlers; the runs themselves are
 `tfzoo.runs.experiment`'s.
@@ -17,6 +17,7 @@ from tfzoo.errors import ConfigError, TfzooError
 from tfzoo.registration import agent_spec, spec
 from tfzoo.runs.directory import RunDirectory
 from tfzoo.runs.experiment import evaluate_run, resume_run, start_run
+from tfzoo.runs.exports import export_run
 from tfzoo.runs.run_config import RunConfig
 from tfzoo.tools.preflight import agent_of, unknown_setting
 
@@ -41,6 +42,24 @@ def evaluate(arguments: argparse.Namespace) -> int:
     score = evaluate_run(arguments.run_dir, episodes=arguments.episodes, seed=arguments.seed,
                          best=arguments.best, progress=True)
     print(json.dumps({"run_dir": arguments.run_dir, "eval_return": score}, indent=2))
+    return 0
+
+
+def export(arguments: argparse.Namespace) -> int:
+    """`tfzoo export`: writes a finished run's policy as a TensorFlow artifact, then prints
+    what it wrote and the lines of plain TensorFlow that load it."""
+    best = True if arguments.best else False if arguments.last else None
+    written = export_run(arguments.run_dir, arguments.output, format=arguments.format,
+                         best=best)
+    score = "" if written["score"] is None else f", which scored {written['score']:g}"
+    print(f"Wrote the run's {written['policy']} policy{score}, as a {written['format']}, "
+          f"to {written['path']}.")
+    for name, signature in written["signatures"].items():
+        inputs = ", ".join(f"{key}: {text}" for key, text in signature["inputs"].items())
+        outputs = ", ".join(f"{key}: {text}" for key, text in signature["outputs"].items())
+        print(f"  {name}({inputs}) -> {outputs}")
+    print("Load it without tfzoo:\n\n" + "\n".join(
+        f"    {line}" for line in written["load"].splitlines()))
     return 0
 
 

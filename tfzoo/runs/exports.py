@@ -1,0 +1,82 @@
+"""`export_run`: a finished run's agent, its best or its last policy, written as a TensorFlow
+artifact by `tfzoo.exporting.export`; and how to load what was written, in plain TensorFlow."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tfzoo.errors import ExportError
+from tfzoo.exporting import export, signature_functions
+from tfzoo.runs.best import BestCheckpoint
+from tfzoo.runs.directory import RunDirectory
+from tfzoo.runs.experiment import load_run
+
+LOADERS = {
+    "saved_model": ('import tensorflow as tf\n'
+                    'artifact = tf.saved_model.load("{path}")\n'
+                    'outputs = artifact.signatures["serving_default"]({example})'),
+    "keras": ('import keras\n'
+              'model = keras.saving.load_model("{path}")\n'
+              'outputs = model.predict(inputs)'),
+}
+
+
+def export_run(run_dir: str | os.PathLike, path: str | os.PathLike, *,
+               format: str = "saved_model", best: bool | None = None) -> dict[str, Any]:
+    """Exports a finished run's agent to `path` (see `tfzoo.exporting.export`).
+
+    Args:
+        run_dir: A finished run directory (with its summary.json).
+        path: Where to write the artifact; it must not exist yet.
+        format: "saved_model" (the default) or "keras".
+        best: The best policy the run's periodic evaluations kept (True), or its last
+            checkpoint (False); None: the best one wherever the run kept one.
+
+    Returns:
+        What was written: {"path", "format", "policy" ("best" or "last"), "score" (the
+        policy's evaluation return, from summary.json), "signatures", "load" (the lines of
+        plain TensorFlow that load it)}.
+
+    Raises:
+        RunDirectoryError: Not a run directory, or no best policy when `best` is True.
+        ExportError: An unfinished run, an existing `path`, an unknown format, or an agent
+            that cannot export.
+    """
+    directory = RunDirectory.open(run_dir)
+    summary = directory.read_summary()
+    if summary is None:
+        raise ExportError(
+            f"The run in {str(run_dir)!r} is unfinished (it has no summary.json), so there is "
+            f"no final policy to export yet. Finish it with `tfzoo train --resume {run_dir}`, "
+            f"then export it.")
+    if best is None:
+        best = BestCheckpoint(directory).read() is not None
+    task, agent, _ = load_run(run_dir, best=best)
+    written = export(agent, task, path, format=format)
+    signatures = signature_texts(agent.export_module(task))
+    example = ", ".join(f"{name}=..." for name in signatures["serving_default"]["inputs"])
+    return {"path": str(written), "format": format, "policy": "best" if best else "last",
+            "score": summary.get("best_eval_return" if best else "eval_return"),
+            "signatures": signatures,
+            "load": LOADERS[format].format(path=written, example=example)}
+
+
+def signature_texts(module: Any) -> dict[str, dict[str, dict[str, str]]]:
+    """{signature: {"inputs": {name: "dtype (shape)"}, "outputs": {...}}} of an export module."""
+    texts = {}
+    for name, function in signature_functions(module).items():
+        inputs = function.structured_input_signature[0]
+        texts[name] = {
+            "inputs": {spec.name: _spec_text(spec) for spec in inputs},
+            "outputs": {key: _spec_text(spec) for key, spec in
+                        function.structured_outputs.items()},
+        }
+    return texts
+
+
+def _spec_text(spec: Any) -> str:
+    """'float32 (None, 4)' for a tensor spec or a symbolic tensor."""
+    shape = tuple(spec.shape.as_list())
+    return f"{spec.dtype.name} {shape}".replace("None", "batch")
+
