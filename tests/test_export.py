@@ -198,3 +198,18 @@ def test_a_char_rnn_run_says_it_cannot_be_exported_yet(tmp_path):
     with pytest.raises(tfzoo.ExportError, match="tfzoo generate"):
         tfzoo.export_run(run, tmp_path / "writer")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["char"]
+
+
+def test_serve_check_loads_the_artifact_without_tfzoo_and_times_each_signature(dqn_run,
+                                                                                tmp_path):
+    tfzoo.export_run(dqn_run, tmp_path / "policy")
+    done = subprocess.run(tfzoo_command("serve-check", str(tmp_path / "policy"), "--calls",
+                                        "20"), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "tfzoo and gymnasium cannot be imported" in done.stdout
+    assert "q_values(observations: float32 (batch, 4)) -> q_values: float32 (batch, 2)" in (
+        done.stdout)
+    assert done.stdout.count("p50 ") == 2 and " us per call" in done.stdout
+    refused = subprocess.run(tfzoo_command("serve-check", str(dqn_run)), capture_output=True,
+                             text=True, timeout=300)
+    assert refused.returncode != 0 and "not a SavedModel directory" in refused.stderr

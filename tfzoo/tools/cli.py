@@ -4,6 +4,7 @@ This module only parses. Each command names its handler as a "module:function" e
 loaded once the arguments are parsed (`tfzoo.config.load`, as the registry loads tasks), so
 that `tfzoo --help` and `tfzoo list` answer without importing TensorFlow, which takes
 seconds. The handlers are in `tfzoo.tools.run_commands` (train, eval, export),
+`tfzoo.tools.serve_check` (serve-check),
 `tfzoo.tools.play_commands` (play, generate) and `tfzoo.tools.inspect_commands` (verify,
 plot, compare, check, whose arguments `tfzoo.tools.inspect_parsers` declares); those of list
 and doctor are in `tfzoo.tools.listing` and `tfzoo.tools.doctor`, which import no TensorFlow
@@ -139,6 +140,16 @@ def _add_export_parser(commands: Any) -> None:
     policy.add_argument("--best", action="store_true", help="the best policy the run's "
                         "evaluations kept (the default, where the run kept one)")
     policy.add_argument("--last", action="store_true", help="the run's last checkpoint")
+    check = _command(
+        commands, "serve-check", "tfzoo.tools.serve_check:serve_check", tensorflow=False,
+        help="load an exported SavedModel without tfzoo and time each signature",
+        description="Load a SavedModel that `tfzoo export` wrote in a fresh Python process "
+        "where tfzoo and gymnasium cannot be imported, call each signature on a sample input, "
+        "and print the signatures with their inputs, outputs and p50/p99 latency per call.",
+    )
+    check.add_argument("path", metavar="PATH", help="a SavedModel directory")
+    check.add_argument("--calls", type=int, default=1000, help="timed calls per signature "
+                       "(default 1000)")
 
 
 def _add_train_parser(commands: Any) -> None:
