@@ -48,7 +48,12 @@ def export(agent: Agent, task: Any, path: str | os.PathLike, *,
     """
     path = Path(path)
     check_destination(path, format)
-    module = agent.export_module(task)
+    return write(agent.export_module(task), path, format)
+
+
+def write(module: tf.Module, path: Path, format: str) -> Path:
+    """Writes an export module (see `Agent.export_module`) to `path` in `format`, whole or
+    not at all; `path` must be free (`check_destination`)."""
     signatures = signature_functions(module)
     with new_artifact(path) as temporary:
         if format == "saved_model":

@@ -1,13 +1,14 @@
 """`export_run`: a finished run's agent, its best or its last policy, written as a TensorFlow
-artifact by `tfzoo.exporting.export`; and how to load what was written, in plain TensorFlow."""
+artifact by `tfzoo.exporting`; and how to load what was written, in plain TensorFlow."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from tfzoo.errors import ExportError
-from tfzoo.exporting import export, signature_functions
+from tfzoo.exporting import check_destination, signature_functions, write
 from tfzoo.runs.best import BestCheckpoint
 from tfzoo.runs.directory import RunDirectory
 from tfzoo.runs.experiment import load_run
@@ -24,7 +25,7 @@ LOADERS = {
 
 def export_run(run_dir: str | os.PathLike, path: str | os.PathLike, *,
                format: str = "saved_model", best: bool | None = None) -> dict[str, Any]:
-    """Exports a finished run's agent to `path` (see `tfzoo.exporting.export`).
+    """Exports a finished run's agent to `path` (as `tfzoo.exporting.export` does).
 
     Args:
         run_dir: A finished run directory (with its summary.json).
@@ -43,6 +44,8 @@ def export_run(run_dir: str | os.PathLike, path: str | os.PathLike, *,
         ExportError: An unfinished run, an existing `path`, an unknown format, or an agent
             that cannot export.
     """
+    path = Path(path)
+    check_destination(path, format)  # Before the run is loaded: these errors come first.
     directory = RunDirectory.open(run_dir)
     summary = directory.read_summary()
     if summary is None:
@@ -53,8 +56,9 @@ def export_run(run_dir: str | os.PathLike, path: str | os.PathLike, *,
     if best is None:
         best = BestCheckpoint(directory).read() is not None
     task, agent, _ = load_run(run_dir, best=best)
-    written = export(agent, task, path, format=format)
-    signatures = signature_texts(agent.export_module(task))
+    module = agent.export_module(task)
+    written = write(module, path, format)
+    signatures = signature_texts(module)
     example = ", ".join(f"{name}=..." for name in signatures["serving_default"]["inputs"])
     return {"path": str(written), "format": format, "policy": "best" if best else "last",
             "score": summary.get("best_eval_return" if best else "eval_return"),
