@@ -25,6 +25,7 @@ from tfzoo.divergence import LossWatch
 from tfzoo.errors import ConfigError, TrainingDivergedError
 from tfzoo.exporting import Predictions
 from tfzoo.models import make_model, model_spec
+from tfzoo.supervised import observation_inputs
 
 
 @dataclass
@@ -178,12 +179,8 @@ class SupervisedAgent(Agent):
         (`tfzoo.exporting.Predictions`; see `Agent.export_module`)."""
         self.build()
         serving_inputs = getattr(task.unwrapped, "serving_inputs", None)
-        if serving_inputs is None:  # Not a SupervisedTask: its observations as they are.
-            shape, dtype = task.observation_space.shape[1:], task.observation_space.dtype
-            inputs = tf.TensorSpec((None, *shape), dtype, name="inputs")
-            preprocess = keras.layers.Identity()
-        else:
-            inputs, preprocess = serving_inputs()
+        inputs, preprocess = (serving_inputs() if serving_inputs is not None  # Else not a
+                              else observation_inputs(task.observation_space))  # SupervisedTask.
         return Predictions(self.model, inputs, preprocess, classify=self.classify)
 
     def learn(self, transition: Transition) -> dict[str, float]:

@@ -94,11 +94,8 @@ class Compiled:
             return self._run(arguments)
         count = len(arguments[0])  # The batch.
         size = 1 << max(count - 1, 0).bit_length()  # The power of two at or above it.
-        padded = []
-        for argument in arguments:
-            argument = np.asarray(argument)
-            padded.append(np.zeros((size, *argument.shape[1:]), argument.dtype))
-            padded[-1][:count] = argument
+        padded = (arguments if size == count  # One observation, every act: nothing to copy.
+                  else [_padded(argument, size) for argument in arguments])
         # Cut in NumPy: an eager slice of a tensor costs about as much as a small network.
         return tf.nest.map_structure(lambda output: output.numpy()[:count], self._run(padded))
 
@@ -147,3 +144,11 @@ class Compiled:
     def traces(self) -> int:
         """How many times the function has been traced (1 once used, with a fixed signature)."""
         return 0 if self.function is None else self.function.experimental_get_tracing_count()
+
+
+def _padded(argument: Any, size: int) -> np.ndarray:
+    """`argument` with rows of zeros added after it, up to `size` rows."""
+    argument = np.asarray(argument)
+    padded = np.zeros((size, *argument.shape[1:]), argument.dtype)  # (size, ...)
+    padded[: len(argument)] = argument
+    return padded

@@ -108,8 +108,7 @@ class SupervisedTask(Task):
         the task's observations (see `Agent.export_module`): by default, the observations
         as they are, a batch of any size. Tasks that preprocess raw data override it, so
         that the artifact takes the raw data (MNIST: uint8 images, scaled inside)."""
-        shape, dtype = self.observation_space.shape[1:], self.observation_space.dtype
-        return tf.TensorSpec((None, *shape), dtype, name="inputs"), keras.layers.Identity()
+        return observation_inputs(self.observation_space)
 
     def _resume(self, position: Any) -> np.ndarray:
         """Continues the pass `position` (from `episode_position`) describes; its batch."""
@@ -175,6 +174,15 @@ class SupervisedTask(Task):
         errors = predictions.astype(np.float64) - targets.astype(np.float64)
         # 0.0 - x rather than -x, so a perfect fit scores 0.0 and not -0.0.
         return 0.0 - float(np.sum(np.square(errors))) * self._score_scale
+
+
+def observation_inputs(
+    observation_space: gymnasium.spaces.Box,
+) -> tuple[tf.TensorSpec, keras.layers.Layer]:
+    """A supervised task's observations (each a batch) as an exported model's inputs, taken
+    as they are: a batch of any size, and an identity layer."""
+    shape, dtype = observation_space.shape[1:], observation_space.dtype
+    return tf.TensorSpec((None, *shape), dtype, name="inputs"), keras.layers.Identity()
 
 
 def _check_arrays(inputs, targets, split: str, num_classes: int | None) -> None:

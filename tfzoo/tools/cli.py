@@ -88,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
     commands = tfzoo.add_subparsers(required=True, metavar="COMMAND")
     _command(commands, "list", "tfzoo.tools.listing:list_command", tensorflow=False,
              help="list every task, its agent and presets")
-    for add_parser in (_add_train_parser, _add_eval_parser, _add_export_parser,
+    for add_parser in (_add_train_parser, _add_eval_parser, _add_export_parsers,
                        _add_generate_parser, _add_play_parser):
         add_parser(commands)
     add_inspect_parsers(commands, _command)  # verify, plot, compare, check
@@ -123,7 +123,8 @@ def _add_eval_parser(commands: Any) -> None:
                             help="evaluate the best policy seen during training")
 
 
-def _add_export_parser(commands: Any) -> None:
+def _add_export_parsers(commands: Any) -> None:
+    """`tfzoo export` and `tfzoo serve-check`, which checks what export wrote."""
     export = _command(
         commands, "export", "tfzoo.tools.run_commands:export",
         help="write a finished run's policy as a TensorFlow artifact that runs without tfzoo",

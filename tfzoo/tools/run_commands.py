@@ -1,5 +1,5 @@
-"""The handlers of `tfzoo train` and `tfzoo eval`: runs started from a `RunConfig` filled
-from the command line, resumed, re-evaluated, and exported.
+"""The handlers of `tfzoo train`, `tfzoo eval` and `tfzoo export`: runs started from a
+`RunConfig` filled from the command line, resumed, re-evaluated, and exported.
 
 `tfzoo.tools.cli` parses the arguments and loads these handlers; the runs themselves are
 `tfzoo.runs.experiment`'s.
@@ -20,6 +20,7 @@ from tfzoo.runs.experiment import evaluate_run, resume_run, start_run
 from tfzoo.runs.exports import export_run
 from tfzoo.runs.run_config import RunConfig
 from tfzoo.tools.preflight import agent_of, unknown_setting
+from tfzoo.tools.serve_check import signature_line
 
 
 def train(arguments: argparse.Namespace) -> int:
@@ -55,9 +56,7 @@ def export(arguments: argparse.Namespace) -> int:
     print(f"Wrote the run's {written['policy']} policy{score}, as a {written['format']}, "
           f"to {written['path']}.")
     for name, signature in written["signatures"].items():
-        inputs = ", ".join(f"{key}: {text}" for key, text in signature["inputs"].items())
-        outputs = ", ".join(f"{key}: {text}" for key, text in signature["outputs"].items())
-        print(f"  {name}({inputs}) -> {outputs}")
+        print(signature_line(name, signature))
     print("Load it without tfzoo:\n\n" + "\n".join(
         f"    {line}" for line in written["load"].splitlines()))
     return 0

@@ -15,6 +15,14 @@ from tfzoo.errors import ExportError
 CHILD = Path(__file__).with_name("serve_check_child.py")
 
 
+def signature_line(name: str, signature: dict[str, dict[str, str]]) -> str:
+    """"  name(input: dtype (shape), ...) -> output: dtype (shape), ..." for a signature as
+    `tfzoo.runs.exports.signature_texts` and the serve-check process describe it."""
+    inputs = ", ".join(f"{key}: {text}" for key, text in signature["inputs"].items())
+    outputs = ", ".join(f"{key}: {text}" for key, text in signature["outputs"].items())
+    return f"  {name}({inputs}) -> {outputs}"
+
+
 def serve_check(arguments: argparse.Namespace) -> int:
     """Checks the SavedModel at `arguments.path` as its user would load it; prints a report."""
     path = Path(arguments.path)
@@ -35,9 +43,7 @@ def serve_check(arguments: argparse.Namespace) -> int:
           f"tfzoo and gymnasium cannot be imported; each signature called {arguments.calls} "
           f"times on a batch of one sample input.")
     for name, signature in report["signatures"].items():
-        inputs = ", ".join(f"{key}: {text}" for key, text in signature["inputs"].items())
-        outputs = ", ".join(f"{key}: {text}" for key, text in signature["outputs"].items())
-        print(f"  {name}({inputs}) -> {outputs}")
+        print(signature_line(name, signature))
         print(f"      p50 {signature['p50_seconds'] * 1e6:.0f} us, "
               f"p99 {signature['p99_seconds'] * 1e6:.0f} us per call")
     return 0
