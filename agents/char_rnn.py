@@ -1,8 +1,9 @@
 """`CharRNNAgent`: a `SupervisedAgent` for character models that also writes text.
 
 It learns like any supervised agent; in addition it keeps the task's `Vocabulary` in its
-checkpoints, measures cross-entropy on a split, and gives `tfzoo.generate` next-character
-logits. Generation is not here: it lives in `tfzoo.text.generate`.
+checkpoints, measures cross-entropy on a split, and draws characters for `tfzoo.generate`
+through `TextGenerator`, the module its export writes. The generation loop, seeding and
+streaming are not here: they live in `tfzoo.text.generate`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tfzoo.compiled import Compiled
 from tfzoo.config import load, parameter_hints
 from tfzoo.errors import ConfigError, ExportError, RunDirectoryError
 from tfzoo.models import make_model, model_spec
-from tfzoo.models.char_rnn import RNN
+from tfzoo.models.char_rnn import RNN, TextGenerator
 from tfzoo.text import Vocabulary, sample_index
 from tfzoo.validate import number, whole_number
 
@@ -94,8 +95,7 @@ class CharRNNAgent(SupervisedAgent):
         targets = tf.TensorSpec((None, *action_space.shape[1:]), tf.int64)
         self._nats = Compiled(self._nats_eagerly, [self._inputs, targets])
         # Generation: the fast model carries its state; the chapter's re-reads its window.
-        self._start = Compiled(self._start_eagerly, [tf.TensorSpec((1, None), tf.int64)])
-        self._sample = None  # Compiled when the first state's shape is known.
+        self._start = self._sample = None  # A `TextGenerator`'s, compiled when first needed.
         self._full_window_logits = Compiled(lambda window: self.model(window)[0], [self._inputs])
 
     def verify_checkpoint(self, path: str) -> None:
@@ -130,14 +130,25 @@ class CharRNNAgent(SupervisedAgent):
         nats = total / count
         return {"nats_per_char": nats, "bits_per_char": nats / math.log(2)}
 
-    def export_module(self, task: gymnasium.Env) -> tf.Module:
-        """Not yet: a text model's artifact generates text inside its graph (the vocabulary
-        as a lookup table, the sampling loop as a `tf.while_loop`), which is still to be
-        written; the supervised agents' export does not fit it."""
-        raise ExportError(
-            "char-rnn runs cannot be exported yet: their artifact must generate text inside "
-            "the graph (a `generate` signature), which tfzoo does not write yet. Meanwhile, "
-            "`tfzoo generate RUN_DIR` writes text from the run.")
+    def export_module(self, task: gymnasium.Env) -> TextGenerator:
+        """The model and its vocabulary as a `TextGenerator`, which writes text inside its
+        graph (`generate`, `next_logits`), as `tfzoo export` writes it; see
+        `Agent.export_module`. It draws exactly what `tfzoo.generate` draws with this agent.
+
+        Raises:
+            ExportError: The model is the chapter's `RNN` (or `FastRNN`), which re-reads a
+                fixed window for every character instead of carrying its state.
+        """
+        self.build()
+        if isinstance(self.model, RNN):
+            raise ExportError(
+                f"This run's model, the chapter's {type(self.model).__name__}, cannot be "
+                f"exported: it reads a fixed window of {self._inputs.shape[1]} characters "
+                f"again for each one it writes, which a generating graph cannot carry. Export a "
+                f"run of model='char-lstm' (the default preset), which carries its state; "
+                f"`tfzoo generate RUN_DIR` still writes text with this one.")
+        return TextGenerator(self.model, self.vocabulary.characters,
+                             lowercase=getattr(task.unwrapped, "lowercase", False))
 
     def start_generation(self, ids: np.ndarray) -> Any:
         """Reads a prompt's ids; returns the carry that `sample` continues from."""
@@ -145,13 +156,15 @@ class CharRNNAgent(SupervisedAgent):
         ids = np.asarray(ids, np.int64)[None]  # (1, prompt)
         if isinstance(self.model, RNN):
             return ids[:, -self._inputs.shape[1]:]  # The chapter's model re-reads its window.
-        logits, state = self._start(ids)  # (num_chars,), (layers * 2, 1, units)
-        if self._sample is None:
-            self._sample = Compiled(self._sample_eagerly, [
-                tf.TensorSpec(logits.shape, tf.float32), tf.TensorSpec(state.shape, tf.float32),
-                tf.TensorSpec((None,), tf.float32), tf.TensorSpec((), tf.float32),
-            ])
-        return logits, state
+        if self._start is None:
+            # The exported artifact's own functions: the same graph writes the same text.
+            generator = TextGenerator(self.model, self.vocabulary.characters)
+            state = tf.TensorSpec((2 * self.model.layer_count, 1, self.model.units), tf.float32)
+            self._start = Compiled(generator.start, [tf.TensorSpec((1, None), tf.int64)])
+            self._sample = Compiled(generator.sample, [
+                tf.TensorSpec((len(self.vocabulary),), tf.float32), state,
+                tf.TensorSpec((None,), tf.float32), tf.TensorSpec((), tf.float32)])
+        return self._start(ids)  # logits (num_chars,), state (layers * 2, 1, units)
 
     def sample(
         self, carry: Any, uniforms: np.ndarray, temperature: float
@@ -172,31 +185,6 @@ class CharRNNAgent(SupervisedAgent):
         if window.shape[1] < self._inputs.shape[1]:
             return self.model(window)[0]  # A short prompt's first windows: run eagerly.
         return self._full_window_logits(window)  # (num_chars,)
-
-    def _start_eagerly(self, ids: tf.Tensor):
-        logits, state = self.model.run(ids, self.model.initial_state(1))
-        return logits[0, -1], state
-
-    def _sample_eagerly(self, logits, state, uniforms, temperature):
-        """Samples a character and feeds it back, once per uniform, in one graph."""
-        count = tf.shape(uniforms)[0]
-
-        def draw_and_read(index, logits, state, ids):
-            probabilities = tf.nn.softmax(logits / temperature)  # (num_chars,)
-            cumulative = tf.cumsum(probabilities)
-            point = uniforms[index] * cumulative[-1]
-            next_id = tf.minimum(
-                tf.searchsorted(cumulative[None], point[None, None], side="right")[0, 0],
-                tf.size(cumulative, out_type=tf.int32) - 1,
-            )
-            logits, state = self.model.step(next_id[None], state)  # (1, num_chars), state
-            return index + 1, logits[0], state, ids.write(index, tf.cast(next_id, tf.int64))
-
-        _, logits, state, ids = tf.while_loop(
-            lambda index, *_: index < count, draw_and_read,
-            (tf.constant(0), logits, state, tf.TensorArray(tf.int64, size=count)),
-        )
-        return ids.stack(), logits, state
 
     def _nats_eagerly(self, inputs: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
         outputs = self.model(inputs, training=False)

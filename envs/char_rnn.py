@@ -68,7 +68,7 @@ class CharText(SupervisedTask):
     ) -> None:
         text = load_text(text_path if text_path is not None else "nietzsche", data_dir)
         text = text.lower() if lowercase else text
-        self.vocabulary = Vocabulary.from_text(text)
+        self.vocabulary, self.lowercase = Vocabulary.from_text(text), lowercase
         if stride is None:
             stride = 1 if split == "train" else window
         self.window, self.target = _checked(window, target, stride)

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 import tfzoo
 from tests.conftest import synthetic_mnist, tfzoo_command
+from tfzoo.tools.cli import main
 
 # A process in which `import tfzoo` and `import gymnasium` fail: what an artifact's user has.
 WITHOUT_TFZOO = """
@@ -192,24 +193,38 @@ def test_an_interrupted_export_leaves_nothing_behind(dqn_run, tmp_path, monkeypa
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_char_rnn_run_says_it_cannot_be_exported_yet(tmp_path):
-    run = tmp_path / "char"
-    tfzoo.start_run("char-rnn", preset="handbook", path=run, seed=0, steps=3, progress=False)
-    with pytest.raises(tfzoo.ExportError, match="tfzoo generate"):
-        tfzoo.export_run(run, tmp_path / "writer")
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["char"]
+def serve_check(path, calls: int = 20) -> subprocess.CompletedProcess:
+    """`tfzoo serve-check PATH --calls CALLS`, run as a user runs it."""
+    return subprocess.run(tfzoo_command("serve-check", str(path), "--calls", str(calls)),
+                          capture_output=True, text=True, timeout=300)
 
 
-def test_serve_check_loads_the_artifact_without_tfzoo_and_times_each_signature(dqn_run,
-                                                                                tmp_path):
-    tfzoo.export_run(dqn_run, tmp_path / "policy")
-    done = subprocess.run(tfzoo_command("serve-check", str(tmp_path / "policy"), "--calls",
-                                        "20"), capture_output=True, text=True, timeout=300)
+@pytest.mark.parametrize("format, path, runtime", [
+    ("saved_model", "policy", "TensorFlow 2."),
+    ("litert", "policy.tflite", "LiteRT's interpreter"),
+])
+def test_serve_check_loads_the_artifact_without_tfzoo_and_times_each_signature(
+        dqn_run, tmp_path, format, path, runtime):
+    tfzoo.export_run(dqn_run, tmp_path / path, format=format)
+    done = serve_check(tmp_path / path)
     assert done.returncode == 0, done.stderr
+    assert f"loaded by {runtime}" in done.stdout
     assert "tfzoo and gymnasium cannot be imported" in done.stdout
     assert "q_values(observations: float32 (batch, 4)) -> q_values: float32 (batch, 2)" in (
         done.stdout)
     assert done.stdout.count("p50 ") == 2 and " us per call" in done.stdout
-    refused = subprocess.run(tfzoo_command("serve-check", str(dqn_run)), capture_output=True,
-                             text=True, timeout=300)
-    assert refused.returncode != 0 and "not a SavedModel directory" in refused.stderr
+
+
+def test_serve_check_calls_a_keras_file_and_refuses_what_export_does_not_write(tmp_path,
+                                                                             capsys):
+    run = tmp_path / "linear"
+    tfzoo.start_run("linear-regression", preset="handbook", path=run, seed=0, steps=5,
+                    progress=False)
+    tfzoo.export_run(run, tmp_path / "regression.keras", format="keras")
+    done = serve_check(tmp_path / "regression.keras")
+    assert done.returncode == 0, done.stderr
+    assert "loaded by Keras 3." in done.stdout
+    assert "call(inputs: float32 (batch, 3)) -> " in done.stdout
+    capsys.readouterr()
+    assert main(["serve-check", str(run)]) == 2  # Refused before any process starts.
+    assert "not an artifact that `tfzoo export` writes" in capsys.readouterr().err

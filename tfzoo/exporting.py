@@ -1,5 +1,5 @@
 """`export`: an agent's trained policy or model written as a TensorFlow artifact that runs
-without tfzoo (a SavedModel, or a `.keras` file).
+without tfzoo (a SavedModel, a `.keras` file, or a LiteRT `.tflite` file).
 
 What goes into the artifact is the agent's (`Agent.export_module`; `Predictions` is the one
 supervised agents give); this module only checks it and writes it, all or nothing. Exporting
@@ -21,11 +21,16 @@ import tensorflow as tf
 
 from tfzoo.core import Agent
 from tfzoo.errors import ExportError
+from tfzoo.litert import write_litert
 
 FORMATS = {
     "saved_model": "a SavedModel directory: tf.saved_model.load, TF Serving, TF.js",
     "keras": "a .keras file: keras.saving.load_model, no custom objects",
+    "litert": "a .tflite file: LiteRT's interpreter (ai-edge-litert), on-device runtimes",
 }
+# The file name's suffix a format needs, and why.
+SUFFIXES = {"keras": (".keras", "its loader refuses other names"),
+            "litert": (".tflite", "the suffix LiteRT's tools expect of a model")}
 
 
 def export(agent: Agent, task: Any, path: str | os.PathLike, *,
@@ -35,9 +40,9 @@ def export(agent: Agent, task: Any, path: str | os.PathLike, *,
     Args:
         agent: A trained agent whose `export_module` says what to export.
         task: The task it was trained on (for the inputs' shapes and preprocessing).
-        path: Where to write; it must not exist yet (a SavedModel is a directory, a
-            `.keras` file a file with that suffix).
-        format: One of `FORMATS`: "saved_model" (the default) or "keras".
+        path: Where to write; it must not exist yet (a SavedModel is a directory; the
+            other formats are files named *.keras or *.tflite).
+        format: One of `FORMATS`: "saved_model" (the default), "keras" or "litert".
 
     Returns:
         `path`, written whole: a crash or Ctrl-C while writing leaves nothing there.
@@ -58,6 +63,8 @@ def write(module: tf.Module, path: Path, format: str) -> Path:
     with new_artifact(path) as temporary:
         if format == "saved_model":
             tf.saved_model.save(module, temporary, signatures=signatures)
+        elif format == "litert":
+            write_litert(module, signatures, temporary)
         else:
             keras_model(module).save(temporary)
     return path
@@ -110,19 +117,18 @@ class Predictions(tf.Module):
 
 
 def check_destination(path: Path, format: str) -> None:
-    """Raises `ExportError` for an unknown format, an existing `path`, or a file name whose
-    suffix the format's loaders would refuse."""
+    """Raises `ExportError` for an unknown format, an existing `path`, or a file name without
+    the suffix the format needs (`SUFFIXES`)."""
     if format not in FORMATS:
         known = "; ".join(f"{name}: {what}" for name, what in FORMATS.items())
         raise ExportError(f"Unknown export format {format!r}. Choose one of {known}.")
     if path.exists() or path.is_symlink():
         raise ExportError(f"{str(path)!r} already exists, and export never writes over "
                           f"anything. Choose a new path, or delete it first.")
-    suffix = {"keras": ".keras"}.get(format)
+    suffix, why = SUFFIXES.get(format, (None, ""))
     if suffix is not None and path.suffix != suffix:
-        raise ExportError(f"A {format} artifact is a file named *{suffix} (its loader refuses "
-                          f"other names), not {str(path)!r}: try "
-                          f"{str(path.with_suffix(suffix))!r}.")
+        raise ExportError(f"A {format} artifact is a file named *{suffix} ({why}), not "
+                          f"{str(path)!r}: try {str(path.with_suffix(suffix))!r}.")
     if not path.parent.is_dir():
         raise ExportError(f"The folder {str(path.parent)!r} does not exist; create it first.")
 

@@ -2,7 +2,8 @@
 
 `generate` works with any agent that has a `vocabulary` and the two generation methods
 `start_generation` and `sample` (see `CharRNNAgent` in `tfzoo.agents.char_rnn`): the agent
-draws characters from its model, `generate` checks the arguments, seeds and streams.
+draws characters from its model, `generate` checks the arguments, seeds and streams. The
+random numbers come from `uniforms`, which an exported text model calls inside its graph too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tfzoo.errors import ConfigError
-from tfzoo.validate import number, whole_number
+from tfzoo.validate import new_seed, number, whole_number
 from tfzoo.validate import seed as checked_seed
 
 MAX_SHOWN = 12  # Unknown characters named in an error, at most.
@@ -105,7 +106,9 @@ def generate(
         prompt: The text to continue; every character must be in the agent's vocabulary.
         length: How many characters to write.
         temperature: > 0; small values pick the likeliest characters, large ones vary more.
-        seed: Seeds the sampling: the same seed, agent and prompt give the same text.
+        seed: Seeds the sampling (`uniforms(seed, length)`): the same seed, agent, prompt
+            and temperature give the same text, here and in the run's exported artifact.
+            None draws a seed.
         stream: Called with each character as soon as it is drawn (e.g. to print it).
 
     Returns:
@@ -117,17 +120,32 @@ def generate(
     _check_generation(prompt, length, seed)
     check_temperature(temperature)
     carry = agent.start_generation(agent.vocabulary.encode(prompt))
-    random = np.random.default_rng(seed)
+    numbers = uniforms(new_seed() if seed is None else seed, length)  # (length,)
     written: list[str] = []
     while len(written) < length:
         # A few characters per call into TensorFlow: cheap, and still a stream to the eye.
-        count = min(CHUNK, length - len(written))
-        ids, carry = agent.sample(carry, random.random(count, dtype=np.float32), temperature)
+        chunk = numbers[len(written) : len(written) + CHUNK]
+        ids, carry = agent.sample(carry, chunk, temperature)
         for character in agent.vocabulary.decode(ids):
             written.append(character)
             if stream is not None:
                 stream(character)
     return "".join(written)
+
+
+def uniforms(seed: Any, count: Any) -> Any:
+    """`count` random numbers in [0, 1), float32, that depend on `seed` alone: counter-based
+    (`tf.random.stateless_uniform`), so a graph and Python draw the same ones.
+
+    Called with Python numbers it returns a NumPy array, inside a graph a tensor (count,).
+    """
+    # Imported here: the `tfzoo` command reads CHAPTER_TEMPERATURES from this module while
+    # it parses, before (and often without) TensorFlow.
+    import tensorflow as tf
+
+    key = tf.stack([tf.convert_to_tensor(seed, tf.int64), tf.constant(0, tf.int64)])  # (2,)
+    numbers = tf.random.stateless_uniform(tf.reshape(count, [1]), seed=key, dtype=tf.float32)
+    return numbers.numpy() if tf.executing_eagerly() else numbers
 
 
 def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:

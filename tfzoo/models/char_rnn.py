@@ -1,6 +1,7 @@
-"""The chapter's character model `RNN`, its faster twin `FastRNN`, and the tuned `CharLSTM`.
+"""The chapter's character model `RNN`, its faster twin `FastRNN`, the tuned `CharLSTM`, and
+`TextGenerator`, which writes text with a `CharLSTM` inside one graph.
 
-Plain Keras: they know nothing of tasks, agents or the loop.
+Plain Keras and TensorFlow: they know nothing of tasks, agents or the loop.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 import tensorflow as tf
+
+from tfzoo.text import uniforms
 
 
 class RNN(keras.Model):
@@ -148,3 +151,114 @@ class CharLSTM(keras.Model):
             x, (h, c) = lstm.cell(x, [state[2 * index], state[2 * index + 1]])  # (batch, units)
             final += [h, c]
         return self.dense(x), tf.stack(final)
+
+
+class TextGenerator(tf.Module):
+    """A trained `CharLSTM` and its vocabulary as one module that writes text inside the graph.
+
+    It is both what `tfzoo export` writes for a char-rnn run and what `tfzoo.generate` draws
+    with (`start` and `sample`), so the two write the same text for the same prompt,
+    temperature and seed: the random numbers are `tfzoo.text.uniforms(seed, length)`,
+    counter-based, the same in a graph and in Python.
+
+    Signatures:
+        `generate` (also `serving_default`): `prompt` (a UTF-8 string), `length` int32,
+            `temperature` float32 and `seed` int64 -> `text`, the `length` characters written
+            after the prompt. The whole sampling loop is a `tf.while_loop`. A prompt
+            character the model never saw is an `InvalidArgumentError` naming it.
+        `next_logits`: `ids` int64 (batch, time) and `state` float32 (layers * 2, batch,
+            units) -> `logits` (batch, time, num_chars) and the `state` after the ids.
+        `initial_state`: `batch_size` int32 -> the zero `state` to start from.
+        `vocabulary`: -> `characters`, every character the model knows (id i is the i-th).
+
+    Args:
+        model: The trained `CharLSTM`, built.
+        characters: Its vocabulary: the distinct characters, sorted (id i is the i-th).
+        lowercase: `generate` lower-cases the prompt first (for a model of lower-cased text,
+            as `tfzoo generate` does).
+    """
+
+    def __init__(self, model: CharLSTM, characters: str, *, lowercase: bool = False) -> None:
+        super().__init__(name="text_generator")
+        self.model, self.lowercase = model, lowercase
+        code_points = np.array([ord(character) for character in characters], np.int32)
+        self.characters = tf.constant(characters)
+        self.code_points = tf.constant(code_points)  # (num_chars,): id -> code point
+        self.table = tf.lookup.StaticHashTable(  # Code point -> id, -1 for unknown ones.
+            tf.lookup.KeyValueTensorInitializer(code_points.astype(np.int64),
+                                                np.arange(len(code_points))),
+            default_value=-1)
+        state = tf.TensorSpec((2 * model.layer_count, None, model.units), tf.float32, "state")
+        self.generate = tf.function(self._generate, input_signature=[
+            tf.TensorSpec((), tf.string, "prompt"), tf.TensorSpec((), tf.int32, "length"),
+            tf.TensorSpec((), tf.float32, "temperature"), tf.TensorSpec((), tf.int64, "seed")])
+        self.serving_default = self.generate
+        self.next_logits = tf.function(self._next_logits, input_signature=[
+            tf.TensorSpec((None, None), tf.int64, "ids"), state])
+        self.initial_state = tf.function(self._initial_state, input_signature=[
+            tf.TensorSpec((), tf.int32, "batch_size")])
+        self.vocabulary = tf.function(lambda: {"characters": self.characters},
+                                      input_signature=[])
+
+    def start(self, ids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Reads a prompt's ids (1, prompt); returns the next character's logits (num_chars,)
+        and the state after the prompt (layers * 2, 1, units)."""
+        logits, state = self.model.run(ids, self.model.initial_state(1))
+        return logits[0, -1], state
+
+    def sample(self, logits: tf.Tensor, state: tf.Tensor, uniforms: tf.Tensor,
+               temperature: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """Draws one character per uniform number in [0, 1), from `softmax(logits /
+        temperature)` by the inverse of its cumulative sum, and feeds it back; returns the ids
+        drawn (count,) int64 and the logits and state to continue from."""
+        count = tf.shape(uniforms)[0]
+
+        def draw_and_read(index, logits, state, ids):
+            cumulative = tf.cumsum(tf.nn.softmax(logits / temperature))  # (num_chars,)
+            point = uniforms[index] * cumulative[-1]
+            next_id = tf.minimum(
+                tf.searchsorted(cumulative[None], point[None, None], side="right")[0, 0],
+                tf.size(cumulative, out_type=tf.int32) - 1)
+            logits, state = self.model.step(next_id[None], state)  # (1, num_chars), state
+            return index + 1, logits[0], state, ids.write(index, tf.cast(next_id, tf.int64))
+
+        _, logits, state, ids = tf.while_loop(
+            lambda index, *_: index < count, draw_and_read,
+            (tf.constant(0), logits, state, tf.TensorArray(tf.int64, size=count)))
+        return ids.stack(), logits, state
+
+    def _generate(self, prompt, length, temperature, seed) -> dict[str, tf.Tensor]:
+        checks = [
+            tf.debugging.assert_positive(tf.strings.length(prompt), message=(
+                "prompt is empty: give at least one character of text to continue")),
+            tf.debugging.assert_non_negative(length, message="length must be 0 or more"),
+            tf.debugging.assert_positive(temperature, message=(
+                "temperature must be > 0, such as 0.2, 0.5, 1.0 or 1.2")),
+        ]
+        if self.lowercase:
+            prompt = tf.strings.lower(prompt, encoding="utf-8")
+        with tf.control_dependencies(checks):
+            ids = self._encode(prompt)  # (prompt,)
+        logits, state = self.start(ids[None])
+        drawn, _, _ = self.sample(logits, state, uniforms(seed, length), temperature)
+        return {"text": tf.strings.unicode_encode(  # The characters of the ids drawn.
+            tf.gather(self.code_points, drawn), "UTF-8")}
+
+    def _encode(self, prompt: tf.Tensor) -> tf.Tensor:
+        """The ids of a prompt's characters, or an error naming those the model never saw."""
+        code_points = tf.strings.unicode_decode(prompt, "UTF-8")  # (characters,) int32
+        ids = self.table.lookup(tf.cast(code_points, tf.int64))  # (characters,)
+        unknown = tf.unique(tf.boolean_mask(code_points, ids < 0)).y
+        known = tf.debugging.Assert(tf.size(unknown) == 0, [
+            "The prompt holds characters never seen in training:",
+            tf.strings.unicode_encode(unknown, "UTF-8"),
+            "Remove or replace them; the model knows only these:", self.characters])
+        with tf.control_dependencies([known]):
+            return tf.identity(ids)
+
+    def _next_logits(self, ids, state) -> dict[str, tf.Tensor]:
+        logits, state = self.model.run(ids, state)  # (batch, time, num_chars), state
+        return {"logits": logits, "state": state}
+
+    def _initial_state(self, batch_size) -> dict[str, tf.Tensor]:
+        return {"state": self.model.initial_state(batch_size)}

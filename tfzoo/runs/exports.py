@@ -20,6 +20,9 @@ LOADERS = {
     "keras": ('import keras\n'
               'model = keras.saving.load_model("{path}")\n'
               'outputs = model.predict(inputs)'),
+    "litert": ('from ai_edge_litert.interpreter import Interpreter  # pip install ai-edge-litert\n'
+               'interpreter = Interpreter(model_path="{path}")\n'
+               'outputs = interpreter.get_signature_runner("serving_default")({example})'),
 }
 
 
@@ -30,7 +33,8 @@ def export_run(run_dir: str | os.PathLike, path: str | os.PathLike, *,
     Args:
         run_dir: A finished run directory (with its summary.json).
         path: Where to write the artifact; it must not exist yet.
-        format: "saved_model" (the default) or "keras".
+        format: "saved_model" (the default), "keras" or "litert" (see
+            `tfzoo.exporting.FORMATS`).
         best: The best policy the run's periodic evaluations kept (True), or its last
             checkpoint (False); None: the best one wherever the run kept one.
 
@@ -80,7 +84,8 @@ def signature_texts(module: Any) -> dict[str, dict[str, dict[str, str]]]:
 
 
 def _spec_text(spec: Any) -> str:
-    """'float32 (None, 4)' for a tensor spec or a symbolic tensor."""
-    shape = tuple(spec.shape.as_list())
-    return f"{spec.dtype.name} {shape}".replace("None", "batch")
+    """'float32 (batch, 4)' for a tensor spec or a symbolic tensor: its first unknown size is
+    the batch, any later one (a text's length) is 'any'."""
+    shape = str(tuple(spec.shape.as_list())).replace("None", "batch", 1).replace("None", "any")
+    return f"{spec.dtype.name} {shape}"
 

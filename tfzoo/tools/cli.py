@@ -129,13 +129,16 @@ def _add_export_parsers(commands: Any) -> None:
         commands, "export", "tfzoo.tools.run_commands:export",
         help="write a finished run's policy as a TensorFlow artifact that runs without tfzoo",
         description="Write a finished run's policy or model as a SavedModel (TF Serving, "
-        "tf.saved_model.load) or a .keras file, and print how to load it. PATH must not "
-        "exist: nothing is ever written over.",
+        "tf.saved_model.load), a .keras file or a LiteRT .tflite file, and print how to load "
+        "it. PATH must not exist: nothing is ever written over.",
     )
     export.add_argument("run_dir", metavar="RUN_DIR", help="a finished run directory")
     export.add_argument("-o", "--output", required=True, metavar="PATH",
-                        help="where to write the artifact (a .keras file name for that format)")
-    export.add_argument("--format", default="saved_model", choices=["saved_model", "keras"],
+                        help="where to write the artifact (a .keras or .tflite file name for "
+                        "those formats)")
+    # tfzoo.exporting.FORMATS, written out: importing it would import TensorFlow to parse.
+    export.add_argument("--format", default="saved_model",
+                        choices=["saved_model", "keras", "litert"],
                         help="the artifact's format (default: saved_model)")
     policy = export.add_mutually_exclusive_group()
     policy.add_argument("--best", action="store_true", help="the best policy the run's "
@@ -143,12 +146,13 @@ def _add_export_parsers(commands: Any) -> None:
     policy.add_argument("--last", action="store_true", help="the run's last checkpoint")
     check = _command(
         commands, "serve-check", "tfzoo.tools.serve_check:serve_check", tensorflow=False,
-        help="load an exported SavedModel without tfzoo and time each signature",
-        description="Load a SavedModel that `tfzoo export` wrote in a fresh Python process "
-        "where tfzoo and gymnasium cannot be imported, call each signature on a sample input, "
-        "and print the signatures with their inputs, outputs and p50/p99 latency per call.",
+        help="load an exported artifact without tfzoo and time each signature",
+        description="Load an artifact that `tfzoo export` wrote (a SavedModel, a .tflite or "
+        "a .keras file) in a fresh Python process where tfzoo and gymnasium cannot be "
+        "imported, call each signature on a sample input, and print the signatures with "
+        "their inputs, outputs and p50/p99 latency per call.",
     )
-    check.add_argument("path", metavar="PATH", help="a SavedModel directory")
+    check.add_argument("path", metavar="PATH", help="what `tfzoo export -o PATH` wrote")
     check.add_argument("--calls", type=int, default=1000, help="timed calls per signature "
                        "(default 1000)")
 

@@ -24,12 +24,15 @@ def signature_line(name: str, signature: dict[str, dict[str, str]]) -> str:
 
 
 def serve_check(arguments: argparse.Namespace) -> int:
-    """Checks the SavedModel at `arguments.path` as its user would load it; prints a report."""
+    """Checks the artifact at `arguments.path` (a SavedModel, a .tflite or a .keras file) as
+    its user would load it; prints a report."""
     path = Path(arguments.path)
-    if not (path / "saved_model.pb").is_file():
-        raise ExportError(f"{str(path)!r} is not a SavedModel directory (it has no "
-                          f"saved_model.pb): pass a directory that `tfzoo export` wrote with "
-                          f"--format saved_model.")
+    artifact = ((path / "saved_model.pb").is_file()
+                or (path.is_file() and path.suffix in (".tflite", ".keras")))
+    if not artifact:
+        raise ExportError(f"{str(path)!r} is not an artifact that `tfzoo export` writes: not a "
+                          f"SavedModel directory (with a saved_model.pb), nor a .tflite or "
+                          f".keras file. Pass the PATH that `tfzoo export -o PATH` wrote.")
     if arguments.calls < 1:
         raise ExportError(f"--calls {arguments.calls}: time at least 1 call.")
     done = subprocess.run([sys.executable, str(CHILD), str(path), str(arguments.calls)],
@@ -39,7 +42,7 @@ def serve_check(arguments: argparse.Namespace) -> int:
         raise ExportError(f"The artifact {str(path)!r} did not load or run in a process "
                           f"without tfzoo:\n{last_lines}")
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"{path}: loaded by TensorFlow {report['tensorflow']} in a fresh process where "
+    print(f"{path}: loaded by {report['runtime']} in a fresh process where "
           f"tfzoo and gymnasium cannot be imported; each signature called {arguments.calls} "
           f"times on a batch of one sample input.")
     for name, signature in report["signatures"].items():
