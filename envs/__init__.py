@@ -3,6 +3,33 @@
 from tfzoo.cards import Card, Check, Evaluation, Expected
 from tfzoo.registration import Preset, register
 
+# `tfzoo tune`'s default search spaces, as data (tfzoo/runs/search_space.py says how to read
+# them): around each task's hand-tuned default, wide enough to find it from elsewhere.
+LINEAR_SPACE = {
+    "agent.learning_rate": {"float": [0.001, 0.1], "log": True},
+    "agent.momentum": {"float": [0.0, 0.95]},
+}
+MNIST_SPACE = {  # The schedule stays the preset's: decay_start needs the default's cosine.
+    "agent.learning_rate": {"float": [0.0003, 0.01], "log": True},
+    "task.batch_size": {"categorical": [64, 128, 256]},
+}
+CHAR_SPACE = {
+    "agent.learning_rate": {"float": [0.001, 0.01], "log": True},
+    "agent.units": {"categorical": [256, 512]},
+    "agent.dropout": {"float": [0.0, 0.4]},
+    "task.batch_size": {"categorical": [32, 64, 128]},
+}
+DQN_SPACE = {
+    "agent.learning_rate": {"float": [0.0003, 0.003], "log": True},
+    "agent.gamma": {"float": [0.95, 0.995]},
+    "agent.batch_size": {"categorical": [64, 128, 256]},
+    "agent.train_freq": {"categorical": [4, 8, 16]},
+    "agent.gradient_steps": {"categorical": [2, 4, 8]},
+    "agent.target_update_interval": {"int": [50, 500], "step": 50},
+    "agent.hidden_sizes": {"categorical": [[64, 64], [128, 128], [256, 256]]},
+    "agent.exploration_fraction": {"float": [0.05, 0.3]},
+}
+
 register(
     "linear-regression",
     entry_point="tfzoo.envs.linear_regression:LinearRegression",
@@ -23,6 +50,7 @@ register(
             steps=100,
         ),
     },
+    search_space=LINEAR_SPACE,
     card=Card(
         expected={
             "handbook": Expected("train_return", -0.1502, "100 SGD steps",
@@ -76,6 +104,7 @@ def _register_mnist(id: str, *, network: str, model: str, accuracy: float, time:
                 steps=tuned_steps,
             ),
         },
+        search_space=MNIST_SPACE,
         card=Card(
             expected={
                 "handbook": Expected("eval_return", accuracy, f"1000 batches of 50, {time}",
@@ -134,6 +163,7 @@ register(
             steps=1060,
         ),
     },
+    search_space=CHAR_SPACE,
     card=Card(
         expected={
             "handbook": Expected("eval_bits_per_char", 3.48, "1000 batches of 50, 55-68 s",
@@ -195,6 +225,7 @@ register(
             steps=30_000,
         ),
     },
+    search_space=DQN_SPACE,
     card=Card(
         expected={
             "handbook": Expected("best 100-episode score", 499.0, "500 episodes",
@@ -244,6 +275,7 @@ register(
             steps=120_000,
         ),
     },
+    search_space=DQN_SPACE,
     card=Card(
         expected={
             "handbook": Expected("eval_return", -200.0, "500 episodes, 103 s",

@@ -25,6 +25,7 @@ from tfzoo.text import Vocabulary
 from tfzoo.validate import whole_number
 
 TRAIN_SHARE = 0.9  # The first 90% of the text is the train split.
+VALIDATION_SHARE = 0.05  # Its last 5% (of the whole text) is also the validation split.
 
 
 class CharText(SupervisedTask):
@@ -35,7 +36,9 @@ class CharText(SupervisedTask):
     from the characters before it in its window.
 
     Args:
-        split: "train" (the first 90% of the text) or "test" (the rest).
+        split: "train" (the first 90% of the text), "validation" (its last 5%: the train
+            split's end, for choosing settings without looking at the test split) or "test"
+            (the rest).
         window: Characters per window.
         batch_size: Windows per step.
         target: "last" (predict the character after each window) or "all" (predict the
@@ -48,6 +51,8 @@ class CharText(SupervisedTask):
         text_path: A UTF-8 text file to learn instead of Nietzsche's text.
         data_dir: A directory holding `nietzsche.txt` (see `tfzoo.data.load_text`).
         lowercase: Lower-case the text first, as the chapter does.
+        hold_out_validation: The train split leaves out the validation split's text (it is
+            the first 85%), as `tfzoo tune`'s trials train.
         shuffle: Visit the split's windows in a new random order at each reset.
         render_mode: Must be None.
     """
@@ -63,6 +68,7 @@ class CharText(SupervisedTask):
         text_path: str | None = None,
         data_dir: str | None = None,
         lowercase: bool = True,
+        hold_out_validation: bool = False,
         shuffle: bool = True,
         render_mode: str | None = None,
     ) -> None:
@@ -73,8 +79,9 @@ class CharText(SupervisedTask):
             stride = 1 if split == "train" else window
         self.window, self.target = _checked(window, target, stride)
         ids = self.vocabulary.encode(text)  # (characters,)
-        cut = int(len(ids) * TRAIN_SHARE)
-        splits = {"train": ids[:cut], "test": ids[cut:]}
+        cut, held_out = int(len(ids) * TRAIN_SHARE), int(len(ids) * VALIDATION_SHARE)
+        splits = {"train": ids[:cut - held_out] if hold_out_validation else ids[:cut],
+                  "validation": ids[cut - held_out:cut], "test": ids[cut:]}
         if split in splits:
             splits = {split: _examples(splits[split], window, stride, target, split, text_path)}
         super().__init__(

@@ -9,7 +9,11 @@ import numpy as np
 import tensorflow as tf
 
 from tfzoo.data import load_mnist
+from tfzoo.errors import unknown
 from tfzoo.supervised import SupervisedTask
+
+SPLITS = ("train", "validation", "test")
+VALIDATION_SHARE = 12  # The last twelfth of the training images (MNIST's last 5,000).
 
 
 class MNIST(SupervisedTask):
@@ -21,24 +25,37 @@ class MNIST(SupervisedTask):
     the test accuracy each reaches is on the task's reference card (`tfzoo list`).
 
     Args:
-        split: "train" (60,000 images) or "test" (10,000).
+        split: "train" (60,000 images), "validation" (the last twelfth of the training
+            images, 5,000, for choosing settings without looking at the test split) or
+            "test" (10,000).
         batch_size: Images per step (the chapter's 50 by default).
         shuffle: Draw a new order of the images at each reset, from the task's seed.
         data_dir: Where MNIST is (see `tfzoo.data.load_mnist` for where else it is looked for).
+        hold_out_validation: The train split leaves out the validation split's images (it
+            serves the first 55,000), as `tfzoo tune`'s trials train.
         render_mode: Must be None.
     """
 
     def __init__(
         self,
         *,
-        split: Literal["train", "test"] = "train",
+        split: Literal["train", "validation", "test"] = "train",
         batch_size: int | None = 50,
         shuffle: bool = True,
         data_dir: str | None = None,
+        hold_out_validation: bool = False,
         render_mode: str | None = None,
     ) -> None:
+        if split not in SPLITS:
+            raise unknown("split", split, SPLITS, "Pass one of them as split=.")
         train, test = load_mnist(data_dir)
-        images, labels = train if split == "train" else test
+        (images, labels), cut = train, len(train[0]) - len(train[0]) // VALIDATION_SHARE
+        if split == "validation":
+            images, labels = images[cut:], labels[cut:]
+        elif split == "train" and hold_out_validation:
+            images, labels = images[:cut], labels[:cut]
+        elif split == "test":
+            images, labels = test
         scaled = images.astype(np.float32) / 255.0  # (count, 28, 28) in [0, 1]
         super().__init__(
             {split: (scaled, labels.astype(np.int64))}, split=split, batch_size=batch_size,

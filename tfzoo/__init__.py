@@ -59,7 +59,9 @@ if TYPE_CHECKING:
     from tfzoo.loop import Callback, History, LoopState, evaluate, evaluation_returns, run, train
     from tfzoo.runs.experiment import evaluate_run, load_run, resume_run, start_run
     from tfzoo.runs.exports import export_run
+    from tfzoo.runs.recheck import recheck
     from tfzoo.runs.run_config import RunConfig
+    from tfzoo.runs.tuning import tune
     from tfzoo.seeding import seed_everything
     from tfzoo.supervised import SupervisedTask
     from tfzoo.text import Vocabulary, generate
@@ -74,6 +76,8 @@ _LAZY = {
     "tfzoo.supervised": ["SupervisedTask"],
     "tfzoo.runs.experiment": ["evaluate_run", "load_run", "resume_run", "start_run"],
     "tfzoo.runs.exports": ["export_run"],
+    "tfzoo.runs.tuning": ["tune"],
+    "tfzoo.runs.recheck": ["recheck"],
     "tfzoo.exporting": ["export"],
     "tfzoo.runs.run_config": ["RunConfig"],
     "tfzoo.data": ["load_mnist", "load_text"],
@@ -95,8 +99,9 @@ __all__ = [
     "Vocabulary", "__version__", "agent_registry", "evaluate", "evaluate_run",
     "evaluation_returns", "execution", "export", "export_run", "from_gym", "generate",
     "load_mnist", "load_run", "load_text", "make", "make_agent", "make_model", "make_vec",
-    "model_registry", "pprint_registry", "register", "register_agent", "register_model",
-    "registry", "resume_run", "run", "seed_everything", "spec", "start_run", "train",
+    "model_registry", "pprint_registry", "recheck", "register", "register_agent",
+    "register_model", "registry", "resume_run", "run", "seed_everything", "spec", "start_run",
+    "train", "tune",
 ]
 
 

@@ -36,12 +36,16 @@ class Evaluation:
     gallery: str = "episode"
     """What `tfzoo play --record` shows when the agent does not write text: "episode" (the
     first episode as a GIF) or "images" (the evaluation split's images, mistakes first)."""
+    seed_offset: int = 0
+    """Added to the run's seed to seed the evaluation episodes: `tfzoo tune`'s trials set it,
+    so that they are scored on other episodes than any final evaluation."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "task", MappingProxyType(dict(self.task)))
         whole_number("episodes", self.episodes, error=RegistrationError)
         whole_number("interval", self.interval, optional=True, error=RegistrationError)
         whole_number("interval_episodes", self.interval_episodes, error=RegistrationError)
+        whole_number("seed_offset", self.seed_offset, minimum=0, error=RegistrationError)
         if self.gallery not in ("episode", "images"):
             raise RegistrationError(f"gallery={self.gallery!r} must be 'episode' or 'images'.")
 

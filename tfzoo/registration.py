@@ -66,9 +66,11 @@ class TaskSpec:
     """What the presets are expected to reach, and the learning check (`tfzoo check`)."""
     source: plugins.Source | None = None
     """Where it was registered: tfzoo, a plugin, or a module of the user's."""
+    search_space: Mapping[str, Any] = field(default_factory=dict)
+    """`tfzoo tune`'s default search space, as data (see `tfzoo.runs.search_space`)."""
 
     def __post_init__(self) -> None:
-        _freeze(self, "presets", "kwargs", "agent_kwargs")
+        _freeze(self, "presets", "kwargs", "agent_kwargs", "search_space")
         missing = {self.default_preset, *(self.card.presets() if self.card else ())}
         if missing := sorted(missing - set(self.presets)):
             raise RegistrationError(f"Task {self.id!r} names presets {missing} that it does not "
@@ -103,7 +105,8 @@ def register(
     description: str = "", presets: Mapping[str, Preset] | None = None,
     default_preset: str = "default", agent_kwargs: Mapping[str, Any] | None = None,
     evaluation: Evaluation = Evaluation(), max_episode_steps: int | None = None,
-    reward_threshold: float | None = None, card: Card | None = None, **kwargs: Any,
+    reward_threshold: float | None = None, card: Card | None = None,
+    search_space: Mapping[str, Any] | None = None, **kwargs: Any,
 ) -> TaskSpec:
     """Registers a task under `id` (and in Gymnasium's registry as "tfzoo/<id>").
 
@@ -111,7 +114,8 @@ def register(
     task; `agent` names its default agent; `presets` are named settings (None: one empty
     preset named `default_preset`); `agent_kwargs` and `**kwargs` are agent and task settings
     common to every preset; `max_episode_steps` wraps it in `TimeLimit`; `reward_threshold`
-    is the return that counts as solved; `card` holds its expected figures and check.
+    is the return that counts as solved; `card` holds its expected figures and check;
+    `search_space` is what `tfzoo tune` searches by default (`tfzoo.runs.search_space`).
     Raises `RegistrationError` if `id` is taken or a preset it names is missing.
     """
     source = plugins.source_of(entry_point)
@@ -120,6 +124,7 @@ def register(
         id, entry_point, agent, description,
         presets or {default_preset: Preset("Default settings.")}, default_preset, kwargs,
         agent_kwargs or {}, evaluation, max_episode_steps, reward_threshold, card, source,
+        search_space or {},
     )
     try:
         gymnasium_bridge.register_in_gymnasium(id, functools.partial(make, id), reward_threshold)

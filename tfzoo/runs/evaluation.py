@@ -1,4 +1,5 @@
-"""`PeriodicEvaluation`: greedy evaluations during training, and the best policy they saw.
+"""`PeriodicEvaluation`: greedy evaluations during training, and the best policy they saw;
+`recorded_evaluation`: how a run is evaluated, as its config.json says.
 
 Reinforcement learners such as DQN on CartPole often get worse late in training, so a run
 evaluates its agent every so many steps and keeps the best policy, as rl-baselines3-zoo
@@ -9,15 +10,37 @@ up to its `on_best` function (run directories write a checkpoint).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import gymnasium
 
+from tfzoo.cards import Evaluation
 from tfzoo.core import Agent
 from tfzoo.episodes import SideBySide
+from tfzoo.errors import RunDirectoryError, TfzooError
 from tfzoo.loop import Callback, LoopState, evaluate
+from tfzoo.registration import spec
 from tfzoo.validate import whole_number
+
+
+def recorded_evaluation(config: Mapping[str, Any]) -> Evaluation:
+    """How the run of `config` (its config.json) is evaluated: as it records, or, for runs
+    made before config.json recorded it, as its task spec says.
+
+    Raises:
+        RunDirectoryError: The recorded evaluation is not one (a damaged config.json).
+    """
+    recorded = config.get("evaluation")
+    if recorded is None:
+        return spec(config["task"]).evaluation
+    try:
+        return Evaluation(**recorded)
+    except (TypeError, TfzooError) as error:
+        raise RunDirectoryError(
+            f"config.json's evaluation {recorded!r} is not an evaluation ({error}): the file "
+            f"is damaged. Restore it from a copy, or delete its 'evaluation' entry to use the "
+            f"task's own.") from None
 
 
 class PeriodicEvaluation(Callback):

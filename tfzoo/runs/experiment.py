@@ -8,6 +8,7 @@ other modules of `tfzoo.runs`, and the loop is `tfzoo.loop`'s.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import warnings
@@ -18,6 +19,7 @@ import gymnasium
 import tensorflow as tf
 
 from tfzoo import validate
+from tfzoo.cards import Evaluation
 from tfzoo.config import config_fields, full_kwargs, load
 from tfzoo.core import Agent
 from tfzoo.distribute import check_workers_agree, is_multi_worker, resume_path, worker_path
@@ -27,8 +29,9 @@ from tfzoo.registration import AgentSpec, agent_config, make, spec
 from tfzoo.runs.best import BestCheckpoint
 from tfzoo.runs.checkpoints import remove_leftovers
 from tfzoo.runs.directory import RunDirectory
+from tfzoo.runs.evaluation import recorded_evaluation
 from tfzoo.runs.logger import RunLogger
-from tfzoo.runs.run_config import RunConfig
+from tfzoo.runs.run_config import RunConfig, evaluation_of
 from tfzoo.runs.sources import check_sources, sources_record
 from tfzoo.runs.summary import (
     final_evaluation_tasks,
@@ -131,7 +134,15 @@ def _record(config: RunConfig, task: gymnasium.Env, agent_spec: AgentSpec,
         "overrides": {"task": dict(config.task_overrides), "agent": dict(config.agent_overrides)},
         "checkpoint_seconds": config.checkpoint_seconds, "deterministic": config.deterministic,
         "execution": config.execution, "num_envs": config.num_envs,
+        "evaluation": _evaluation_record(evaluation_of(config.task, config.evaluation)),
+        "origin": dict(config.origin),
     }
+
+
+def _evaluation_record(evaluation: Evaluation) -> dict[str, Any]:
+    """An `Evaluation` as config.json records it (its task settings as a plain dict)."""
+    return {**{item.name: getattr(evaluation, item.name)
+               for item in dataclasses.fields(evaluation)}, "task": dict(evaluation.task)}
 
 
 def _as_json(record: dict[str, Any]) -> dict[str, Any]:
@@ -235,10 +246,12 @@ def evaluate_run(
     shows a bar.
     """
     _, agent, config = load_run(path, best=best)
-    episodes = spec(config["task"]).evaluation.episodes if episodes is None else episodes
+    evaluation = recorded_evaluation(config)
+    episodes = evaluation.episodes if episodes is None else episodes
+    seed = config["seed"] + evaluation.seed_offset if seed is None else validate.seed(seed)
     return evaluate(
         agent, final_evaluation_tasks(config, agent, validate.whole_number("episodes", episodes)),
-        episodes=episodes, seed=config["seed"] if seed is None else validate.seed(seed),
+        episodes=episodes, seed=seed,
         progress=progress and f"evaluate {'best policy' if best else 'last checkpoint'}",
     )
 

@@ -142,7 +142,8 @@ class RunLogger(Callback):
     def _rewrite_tensorboard(self) -> None:
         """Rewrites the TensorBoard events from the restored rows, so that the episodes the
         resumed run plays again are not shown twice. New events first, then the old files
-        go: a crash between leaves both, never neither."""
+        go: a crash between leaves both, never neither. The resumed run goes on writing to
+        the new file: a second file made in the same second could sort before it."""
         directory = self.run_directory.path / TENSORBOARD
         old = sorted(directory.glob("events.out.tfevents.*"))
         if not old:
@@ -150,9 +151,10 @@ class RunLogger(Callback):
         writer = tf.summary.create_file_writer(str(directory))
         for row in self.rows:
             _log_scalars(writer, row, row["steps"])
-        writer.close()
+        writer.flush()
         for path in old:
             path.unlink()
+        self._writer = writer
 
     def _restore_from(self, prefix: Path) -> str | None:
         """Restores the checkpoint `prefix`; None, or what stopped it, as one line."""

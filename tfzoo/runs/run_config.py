@@ -17,8 +17,9 @@ from types import MappingProxyType
 from typing import Any
 
 from tfzoo import validate
+from tfzoo.cards import Evaluation
 from tfzoo.compiled import EXECUTION_MODES
-from tfzoo.errors import ConfigError
+from tfzoo.errors import ConfigError, TfzooError
 from tfzoo.loop import check_budget
 from tfzoo.registration import HOW_TO_LIST, agent_spec, resolve, spec
 
@@ -88,6 +89,16 @@ class RunConfig:
     """Collect experience from this many copies of the task at once (`tfzoo.make_vec`); only
     agents that act on batches (the DQN agent) take more than 1."""
 
+    origin: Mapping[str, Any] = field(default_factory=dict)
+    """Where the settings came from, recorded in config.json: e.g. the study and trial of a
+    `tfzoo tune` best_preset.json that `tfzoo train --preset-file` read."""
+
+    evaluation: Mapping[str, Any] = field(default_factory=dict)
+    """Changes to how the run is evaluated, as fields of the task's `tfzoo.cards.Evaluation`:
+    "task" (evaluation task settings on top of the spec's, e.g. {"split": "validation"}),
+    "episodes", "interval", "interval_episodes" and "seed_offset". `tfzoo tune` scores its
+    trials this way, never on the test split."""
+
     def __post_init__(self) -> None:
         # The config is frozen, so the checked values (a NumPy seed made an int, read-only
         # copies of the overrides) are kept with object.__setattr__.
@@ -96,8 +107,9 @@ class RunConfig:
             object.__setattr__(self, "seed", validate.seed(self.seed))
         if (self.steps, self.episodes, self.max_seconds) != (None, None, None):
             check_budget(self.steps, self.episodes, self.max_seconds)  # Else: the preset's.
-        for name in ("task_overrides", "agent_overrides"):
+        for name in ("task_overrides", "agent_overrides", "evaluation", "origin"):
             object.__setattr__(self, name, _read_only(name, getattr(self, name)))
+        evaluation_of(self.task, self.evaluation)  # Checks the changes.
         if self.path is not None and not isinstance(self.path, (str, os.PathLike)):
             raise ConfigError(f"path={self.path!r} must be a directory's path (a str or a "
                               f"pathlib.Path), or None for one under runs/.")
@@ -141,6 +153,26 @@ class RunConfig:
             task_spec.preset(self.preset)
         if self.agent is not None:
             object.__setattr__(self, "agent", agent_spec(self.agent).name)
+
+
+def evaluation_of(task_id: str, changes: Mapping[str, Any]) -> Evaluation:
+    """The task's `Evaluation` with `changes` (see `RunConfig.evaluation`); "task" settings
+    are added to the spec's, not put in their place.
+
+    Raises:
+        ConfigError: A change that is not a field of `Evaluation`, or a bad value.
+    """
+    base = spec(task_id).evaluation
+    names = [item.name for item in dataclasses.fields(Evaluation)]
+    unknown = sorted(set(changes) - set(names))
+    if unknown:
+        raise ConfigError(f"evaluation={dict(changes)!r} changes {', '.join(unknown)}, which "
+                          f"an evaluation does not have; it has {', '.join(names)}.")
+    task = {**base.task, **changes.get("task", {})}
+    try:
+        return dataclasses.replace(base, **{**changes, "task": task})
+    except (TypeError, ValueError, TfzooError) as error:
+        raise ConfigError(f"evaluation={dict(changes)!r}: {error}") from None
 
 
 def _preset_budget(

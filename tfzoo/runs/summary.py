@@ -21,17 +21,17 @@ from tfzoo.core import Agent
 from tfzoo.episodes import SideBySide
 from tfzoo.errors import RunInterrupted
 from tfzoo.loop import Callback, LoopState, evaluation_returns, run
-from tfzoo.registration import make, spec
+from tfzoo.registration import make
 from tfzoo.runs.best import BestCheckpoint
 from tfzoo.runs.directory import RunDirectory
-from tfzoo.runs.evaluation import PeriodicEvaluation, evaluation_tasks
+from tfzoo.runs.evaluation import PeriodicEvaluation, evaluation_tasks, recorded_evaluation
 from tfzoo.runs.logger import RunLogger
 
 
 def rebuild_evaluation_task(config: Mapping[str, Any], **overrides: Any) -> gymnasium.Env:
     """The task a run is evaluated on: its task as config.json describes it, with the task
     spec's evaluation settings (e.g. the test split), and then `overrides`."""
-    evaluation = spec(config["task"]).evaluation.task
+    evaluation = recorded_evaluation(config).task
     settings = {**config["task_kwargs"], **evaluation, **overrides}
     return make(config["task"], preset=config["preset"], **settings)
 
@@ -60,7 +60,7 @@ def train_and_summarize(
         RunInterrupted: Ctrl-C (or SIGTERM) stopped the run; the logger saved a checkpoint.
     """
     config = run_directory.config
-    budget, evaluation = config["budget"], spec(config["task"]).evaluation
+    budget, evaluation = config["budget"], recorded_evaluation(config)
     best = BestCheckpoint(run_directory)
     try:
         with execution(config.get("execution", "compiled")):
@@ -98,7 +98,8 @@ def _periodic_evaluation(
     saved = best.read()  # When resuming: the best so far, to beat.
     return [PeriodicEvaluation(
         lambda: rebuild_evaluation_task(config), every_steps=evaluation.interval,
-        episodes=evaluation.interval_episodes, seed=config["seed"], on_best=best.save,
+        episodes=evaluation.interval_episodes, seed=config["seed"] + evaluation.seed_offset,
+        on_best=best.save,
         best_return=-math.inf if saved is None else saved["eval_return"],
     )]
 
@@ -109,7 +110,8 @@ def _final_evaluation(
 ) -> dict[str, Any]:
     """summary.json's figures of the final evaluation: the agent's, then those of the best
     policy the run kept, if it kept one (restoring it into `agent`); `progress` shows bars."""
-    episodes, seed = spec(config["task"]).evaluation.episodes, config["seed"]
+    evaluation = recorded_evaluation(config)
+    episodes, seed = evaluation.episodes, config["seed"] + evaluation.seed_offset
     tasks = final_evaluation_tasks(config, agent, episodes, eval_task)  # Made once, for both.
     returns = evaluation_returns(agent, tasks, episodes=episodes, seed=seed,
                                  progress=progress and "evaluate final policy")

@@ -76,6 +76,7 @@ def _replay_config(config: Mapping[str, Any], path: Path) -> RunConfig:
         path=path, checkpoint_seconds=config.get("checkpoint_seconds", 60.0),
         deterministic=bool(config.get("deterministic")),
         execution=config.get("execution", "compiled"), num_envs=config.get("num_envs", 1),
+        evaluation=config.get("evaluation") or {},
     )
 
 

@@ -88,7 +88,8 @@ def parser() -> argparse.ArgumentParser:
     commands = tfzoo.add_subparsers(required=True, metavar="COMMAND")
     _command(commands, "list", "tfzoo.tools.listing:list_command", tensorflow=False,
              help="list every task, its agent and presets")
-    for add_parser in (_add_train_parser, _add_eval_parser, _add_export_parsers,
+    for add_parser in (_add_train_parser, _add_tune_parser, _add_eval_parser,
+                       _add_export_parsers,
                        _add_generate_parser, _add_play_parser):
         add_parser(commands)
     add_inspect_parsers(commands, _command)  # verify, plot, compare, check
@@ -111,6 +112,50 @@ def _command(commands: Any, name: str, handler: str, *, help: str,
         "no --import: they load when a name is not found",
     )
     return command
+
+
+def _add_tune_parser(commands: Any) -> None:
+    tune = _command(
+        commands, "tune", "tfzoo.tools.tune_commands:tune",
+        help="search a task's settings with Optuna, then re-check the winner on fresh seeds",
+        description="Run an Optuna study (TPE, median pruning) whose trials are run "
+        "directories scored on a validation split or on evaluation episodes of their own, "
+        "never on the test split; then train the best settings again on seeds no trial used, "
+        "write them as best_preset.json, and report both scores. Needs tfzoo[tune]. See "
+        "docs/tuning.md.",
+    )
+    tune.add_argument("task", nargs="?", metavar="ID", help="a task id from `tfzoo list`")
+    tune.add_argument("--preset", help="the preset the search starts from (default: the "
+                      "task's default)")
+    tune.add_argument("--trials", type=int, help="trials this command runs")
+    tune.add_argument("--study-dir", metavar="DIR", help="the study's directory (default: "
+                      "studies/ID-PRESET)")
+    tune.add_argument("--study", metavar="NAME", help="the study's name in the storage "
+                      "(default: the directory's name)")
+    tune.add_argument("--storage", metavar="URL", help="an Optuna storage URL shared by "
+                      "tuners, e.g. sqlite:///study.db or postgresql://host/db (default: "
+                      "a SQLite file in the study directory)")
+    tune.add_argument("--jobs", type=int, default=1, metavar="K", help="worker processes "
+                      "on this machine (default 1)")
+    tune.add_argument("--seeds-per-trial", type=int, default=1, metavar="S",
+                      help="runs per trial; the score is their mean (default 1)")
+    tune.add_argument("--max-seconds-per-trial", type=float, metavar="T",
+                      help="a wall-clock budget per trial (default: the preset's budget)")
+    tune.add_argument("--space", metavar="FILE", help="a search space (YAML or JSON) that "
+                      "extends the task's own")
+    tune.add_argument("--replace-space", action="store_true",
+                      help="search only --space, not the task's own space")
+    tune.add_argument("--resume", action="store_true", help="continue the study in "
+                      "--study-dir after its tuner stopped, to its number of trials")
+    tune.add_argument("--join", action="store_true", help="work on the study in --study-dir "
+                      "beside tuners still running (a worker, e.g. on another machine)")
+    tune.add_argument("--recheck-seeds", type=int, default=5, metavar="N",
+                      help="fresh seeds the winner is trained on at the end (default 5)")
+    tune.add_argument("--no-recheck", action="store_true",
+                      help="only run trials (e.g. a worker of a study run by many)")
+    tune.add_argument("--recheck", metavar="STUDY_DIR",
+                      help="only re-check the best trial of the study in STUDY_DIR")
+    tune.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def _add_eval_parser(commands: Any) -> None:
@@ -166,6 +211,8 @@ def _add_train_parser(commands: Any) -> None:
     )
     train.add_argument("task", nargs="?", metavar="ID", help="a task id from `tfzoo list`")
     train.add_argument("--preset", help="the task's preset (default: its tuned default)")
+    train.add_argument("--preset-file", metavar="FILE", help="the settings of a `tfzoo tune` "
+                       "study's best_preset.json (the run's config.json records their origin)")
     train.add_argument(
         "--agent", help="an agent to train instead of the task's own, e.g. dqn for a "
         "Gymnasium id such as MountainCar-v0",

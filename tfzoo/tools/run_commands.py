@@ -18,6 +18,7 @@ from tfzoo.registration import agent_spec, spec
 from tfzoo.runs.directory import RunDirectory
 from tfzoo.runs.experiment import evaluate_run, resume_run, start_run
 from tfzoo.runs.exports import export_run
+from tfzoo.runs.recheck import read_preset_file
 from tfzoo.runs.run_config import RunConfig
 from tfzoo.tools.preflight import agent_of, unknown_setting
 from tfzoo.tools.serve_check import signature_line
@@ -72,17 +73,26 @@ def run_config(arguments: argparse.Namespace) -> RunConfig:
         )
     task_overrides, agent_overrides = _split_overrides(arguments.task, arguments.set,
                                                        arguments.agent)
+    preset, origin = arguments.preset, {}
+    if arguments.preset_file is not None:
+        if preset is not None:
+            raise ConfigError("--preset-file names its own preset; drop --preset, or the file.")
+        chosen = read_preset_file(arguments.preset_file, arguments.task)
+        preset, origin = chosen["preset"], chosen["origin"]
+        task_overrides = {**chosen["task_settings"], **task_overrides}  # --set comes last.
+        agent_overrides = {**chosen["agent_settings"], **agent_overrides}
     if arguments.data_dir is not None:
         task_overrides["data_dir"] = arguments.data_dir
     if arguments.strategy is not None:
         _check_takes_strategy(arguments.task, arguments.agent)
         agent_overrides["strategy"] = arguments.strategy
     return RunConfig(
-        arguments.task, preset=arguments.preset, agent=arguments.agent, seed=arguments.seed,
+        arguments.task, preset=preset, agent=arguments.agent, seed=arguments.seed,
         steps=arguments.steps, episodes=arguments.episodes, max_seconds=arguments.max_seconds,
         task_overrides=task_overrides, agent_overrides=agent_overrides, path=arguments.logdir,
         checkpoint_seconds=arguments.checkpoint_seconds, deterministic=arguments.deterministic,
         execution=arguments.execution or "compiled", num_envs=arguments.num_envs,
+        origin=origin,
     )
 
 
@@ -90,6 +100,7 @@ def _refuse_run_flags(arguments: argparse.Namespace) -> None:
     """Refuses the flags of a new run with --resume, which goes on with the run's own."""
     flags = {
         "ID": arguments.task, "--preset": arguments.preset, "--seed": arguments.seed is not None,
+        "--preset-file": arguments.preset_file,
         "--agent": arguments.agent, "--deterministic": arguments.deterministic,
         "--eager/--jit": arguments.execution, "--strategy": arguments.strategy,
         "--num-envs": arguments.num_envs != 1,
