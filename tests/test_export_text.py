@@ -45,14 +45,18 @@ def generated_by_the_command(run, seed: int, length: int, capsys) -> dict[str, s
             for section in sections}
 
 
-def test_the_artifact_writes_the_text_of_tfzoo_generate_without_tfzoo(text_run, text_artifact,
-                                                                      tmp_path, capsys):
+def test_the_artifact_writes_the_text_of_tfzoo_generate_and_steps_like_the_model(
+        text_run, text_artifact, tmp_path, capsys):
     path, written = text_artifact
     assert set(written["signatures"]) == {"generate", "serving_default", "next_logits",
                                           "initial_state", "vocabulary"}
     assert written["signatures"]["generate"]["outputs"] == {"text": "string ()"}
     expected = generated_by_the_command(text_run, seed=0, length=120, capsys=capsys)
     assert set(expected) == set(TEMPERATURES) and len(set(expected.values())) > 1
+    _, agent, _ = tfzoo.load_run(text_run)
+    ids = agent.vocabulary.encode(PROMPT.lower())[None]  # (1, prompt): the text is lower-cased
+    np.save(tmp_path / "ids.npy", ids)
+    # One process without tfzoo (each costs seconds): the text, then step by step, then errors.
     loaded = run_without_tfzoo(f"""
         artifact = tf.saved_model.load({str(path)!r})
         texts = {{}}
@@ -61,19 +65,6 @@ def test_the_artifact_writes_the_text_of_tfzoo_generate_without_tfzoo(text_run, 
                 prompt=tf.constant({PROMPT!r}), length=tf.constant(120),
                 temperature=tf.constant(float(temperature)), seed=tf.constant(0, tf.int64))
             texts[temperature] = outputs["text"].numpy().decode("utf-8")
-        print(json.dumps(texts))
-    """, tmp_path)
-    assert loaded == expected
-
-
-def test_next_logits_steps_like_the_model_and_unknown_characters_are_refused(
-        text_run, text_artifact, tmp_path):
-    _, agent, _ = tfzoo.load_run(text_run)
-    ids = agent.vocabulary.encode(PROMPT.lower())[None]  # (1, prompt): the text is lower-cased
-    expected = agent.model(ids).numpy()  # (1, prompt, num_chars)
-    np.save(tmp_path / "ids.npy", ids)
-    loaded = run_without_tfzoo(f"""
-        artifact = tf.saved_model.load({str(text_artifact[0])!r})
         ids = np.load("ids.npy")
         state = artifact.initial_state(batch_size=tf.constant(1))["state"]
         steps = []
@@ -90,10 +81,12 @@ def test_next_logits_steps_like_the_model_and_unknown_characters_are_refused(
             except tf.errors.InvalidArgumentError as error:
                 errors[name] = error.message
         characters = artifact.vocabulary()["characters"].numpy().decode("utf-8")
-        print(json.dumps({{"steps": steps, "errors": errors, "characters": characters}}))
+        print(json.dumps({{"texts": texts, "steps": steps, "errors": errors,
+                          "characters": characters}}))
     """, tmp_path)
-    np.testing.assert_allclose(np.array(loaded["steps"]).transpose(1, 0, 2), expected,
-                               rtol=1e-5, atol=1e-5)
+    assert loaded["texts"] == expected
+    np.testing.assert_allclose(np.array(loaded["steps"]).transpose(1, 0, 2),
+                               agent.model(ids).numpy(), rtol=1e-5, atol=1e-5)
     assert loaded["characters"] == agent.vocabulary.characters
     assert "never seen in training:] [9]" in loaded["errors"]["unknown"]
     assert "temperature must be > 0" in loaded["errors"]["cold"]

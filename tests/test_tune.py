@@ -146,7 +146,7 @@ def test_trials_never_read_the_test_split(tmp_path, monkeypatch):
         original(self, splits_arrays, split=split, **settings)
 
     monkeypatch.setattr(tfzoo.SupervisedTask, "__init__", counting)
-    tfzoo.tune("mnist-mlp", preset="handbook", trials=2, progress=False,
+    tfzoo.tune("mnist-mlp", preset="handbook", trials=1, progress=False,
                study_dir=tmp_path / "study", max_seconds_per_trial=2,
                space={"agent.learning_rate": {"float": [0.0005, 0.002]}}, replace_space=True)
     assert "test" not in splits and "validation" in splits

@@ -95,12 +95,12 @@ def tune(task: str | None = None, *, trials: int | None = None, preset: str | No
                              sampler_seed, trials)
     dimensions = parse_space(record["task"], record["agent"], record["space"])
     directory.mkdir(parents=True, exist_ok=True)  # Before the SQLite file is made in it.
-    optuna_study = open_study(record, optuna, pruner)
+    optuna_study = open_study(record, optuna, pruner, worker=join)
     if resume and not join:
         fail_dead_trials(optuna_study, optuna)
     if resume and trials is None:
         trials = record["trials"] - len(ended_trials(optuna_study))
-    else:
+    if not resume:
         with atomic_path(directory / "study.json") as temporary:
             Path(temporary).write_text(json.dumps(record, indent=2), encoding="utf-8")
     if trials > 0 and not start_only:
@@ -172,9 +172,14 @@ def read_study(directory: Path) -> dict[str, Any]:
                           f"one without --resume.") from None
 
 
-def open_study(record: Mapping[str, Any], optuna: Any, pruner: Any = None) -> Any:
+def open_study(record: Mapping[str, Any], optuna: Any, pruner: Any = None,
+               worker: bool = False) -> Any:
     """The Optuna study of `record`, created or loaded, with a seeded TPE sampler, a median
-    pruner, and heartbeats that let a trial whose tuner died be failed and retried."""
+    pruner, and heartbeats that let a trial whose tuner died be failed and retried.
+
+    The sampler's seed is the study's plus the number of trials already in it (a resumed
+    tuner must not propose the first settings again), plus the process id for a `worker`
+    beside other tuners (tuners seeded alike propose the same settings)."""
     with warnings.catch_warnings():  # Heartbeats are "experimental" in Optuna 5.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         storage = optuna.storages.RDBStorage(
@@ -183,11 +188,13 @@ def open_study(record: Mapping[str, Any], optuna: Any, pruner: Any = None) -> An
                 max_retry=1),
             engine_kwargs={"connect_args": {"timeout": 60}}
             if record["storage"].startswith("sqlite") else None)
-    return optuna.create_study(
+    study = optuna.create_study(
         study_name=record["study"], storage=storage, load_if_exists=True,
         direction=record["direction"],
-        sampler=optuna.samplers.TPESampler(seed=record["sampler_seed"]),
         pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1))
+    seed = record["sampler_seed"] + len(study.get_trials(deepcopy=False))
+    study.sampler = optuna.samplers.TPESampler(seed=seed + (os.getpid() if worker else 0))
+    return study
 
 
 class _Objective:
