@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +78,25 @@ def readme_example(module: str = "my_tasks") -> str:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     source = re.search(r"```python\n(# my_tasks\.py\n.*?)```", readme, re.S).group(1)
     return source.replace('"my_tasks:', f'"{module}:')
+
+
+def run_fresh_python(prelude: str, code: str, tmp_path) -> dict:
+    """Runs `prelude` then `code` in a fresh Python in `tmp_path`; returns the JSON it
+    printed last (e.g. an artifact loaded where `import tfzoo` fails)."""
+    script = tmp_path / "fresh.py"
+    script.write_text(prelude + textwrap.dedent(code), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def dqn_run(tmp_path_factory):
+    """A short finished cartpole-dqn run (it keeps a best policy), for the export tests."""
+    path = tmp_path_factory.mktemp("runs") / "dqn"
+    tfzoo.start_run("cartpole-dqn", path=path, seed=0, steps=2000, progress=False)
+    return path
 
 
 def tfzoo_command(*arguments: str) -> list[str]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import textwrap
 
 import gymnasium
 import keras
@@ -15,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 import tfzoo
-from tests.conftest import synthetic_mnist, tfzoo_command
+from tests.conftest import run_fresh_python, synthetic_mnist, tfzoo_command
 from tfzoo.tools.cli import main
 
 # A process in which `import tfzoo` and `import gymnasium` fail: what an artifact's user has.
@@ -31,20 +29,7 @@ import tensorflow as tf
 
 def run_without_tfzoo(code: str, tmp_path) -> dict:
     """Runs `code` after WITHOUT_TFZOO in a fresh Python; returns the JSON it printed last."""
-    script = tmp_path / "load.py"
-    script.write_text(WITHOUT_TFZOO + textwrap.dedent(code), encoding="utf-8")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def dqn_run(tmp_path_factory):
-    """A short finished cartpole-dqn run (it keeps a best policy)."""
-    path = tmp_path_factory.mktemp("runs") / "dqn"
-    tfzoo.start_run("cartpole-dqn", path=path, seed=0, steps=2000, progress=False)
-    return path
+    return run_fresh_python(WITHOUT_TFZOO, code, tmp_path)
 
 
 def test_a_dqn_artifact_acts_as_the_agent_in_a_process_without_tfzoo(dqn_run, tmp_path):

@@ -4,10 +4,8 @@ all, and one-paragraph errors for what cannot be converted."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -15,7 +13,7 @@ import tensorflow as tf
 
 import tfzoo
 import tfzoo.litert
-from tests.conftest import synthetic_mnist, tfzoo_command
+from tests.conftest import run_fresh_python, synthetic_mnist, tfzoo_command
 from tfzoo.exporting import FORMATS, signature_functions
 from tfzoo.models.dqn import GreedyPolicy, QNetwork
 from tfzoo.tools.cli import parser
@@ -33,20 +31,7 @@ from ai_edge_litert.interpreter import Interpreter
 
 def run_with_litert_only(code: str, tmp_path) -> dict:
     """Runs `code` after LITERT_ONLY in a fresh Python; returns the JSON it printed last."""
-    script = tmp_path / "run_litert.py"
-    script.write_text(LITERT_ONLY + textwrap.dedent(code), encoding="utf-8")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def dqn_run(tmp_path_factory):
-    """A short finished cartpole-dqn run (it keeps a best policy)."""
-    path = tmp_path_factory.mktemp("runs") / "dqn"
-    tfzoo.start_run("cartpole-dqn", path=path, seed=0, steps=2000, progress=False)
-    return path
+    return run_fresh_python(LITERT_ONLY, code, tmp_path)
 
 
 def test_a_dqn_tflite_from_the_command_acts_as_the_agent(dqn_run, tmp_path):
