@@ -8,6 +8,7 @@ compiled function that learns. The Q-network is tfzoo/models/dqn.py's. No frame 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -227,11 +228,8 @@ class DQNAgent(Agent):
         observations = tf.TensorSpec((None, *self.observation_shape), tf.float32)
         batches = tf.TensorSpec((None, *observations.shape), tf.float32)  # (steps, batch, ...)
         vectors = tf.TensorSpec((None, None), tf.float32)
-        # Acting, every step, is compiled with XLA: it fuses a small network into a few
-        # kernels, and an act takes about 60 microseconds instead of 200. XLA compiles again
-        # for each new batch size, so batches are padded to a power of two (`pad_batch`).
-        self._greedy = Compiled(self._best_actions, [observations], jit_compile=True,
-                                pad_batch=True)
+        # Acting, every step, goes through a NumPy copy of the Q-network (`_greedy_actions`).
+        self._acting_copy, self._acting_copy_step = None, -1
         self._update = Compiled(self._update_eagerly, jit_compile=True, input_signature=[
             batches, tf.TensorSpec((None, None), tf.int64), vectors, batches, vectors,
             tf.TensorSpec((), tf.float32)])
@@ -284,7 +282,7 @@ class DQNAgent(Agent):
         if one and self.config.exploration_repeat is None:  # Plain numbers, the same draws.
             if explore and generator.random() < self.epsilon:
                 return self.first_action + int(generator.integers(self.num_actions))
-            return self.first_action + int(self._greedy(observations[None])[0])
+            return self.first_action + int(self._greedy_actions(observations[None])[0])
         observations = observations[None] if one else observations  # (batch, ...)
         count = len(observations)
         if not explore:
@@ -295,7 +293,7 @@ class DQNAgent(Agent):
             random, random_actions = generator.random(count) < self.epsilon, None
         random_count = np.count_nonzero(random)
         # The network is asked only for greedy actions: early on, most actions are random.
-        actions = (self._greedy(observations) if random_count < count
+        actions = (self._greedy_actions(observations) if random_count < count
                    else np.zeros(count, np.int64))  # (batch,)
         if random_count:
             actions[random] = (random_actions[random] if random_actions is not None
@@ -393,9 +391,23 @@ class DQNAgent(Agent):
         self.build()
         return GreedyPolicy(self.q_network, self.observation_shape, self.first_action)
 
-    def _best_actions(self, observations: tf.Tensor) -> tf.Tensor:
-        """The action of highest Q-value for each of the observations, (batch,)."""
-        return tf.argmax(self.q_network(observations), axis=-1)
+    def _greedy_actions(self, observations: np.ndarray) -> np.ndarray:
+        """The action of highest Q-value for each of the (batch, ...) observations, (batch,).
+
+        They come from a NumPy copy of the Q-network (`QNetwork.numpy_copy`): a call into
+        TensorFlow costs about 60 microseconds before any work, the copy a few for one
+        observation, and DQN acts once a step. A new copy is made when the optimizer's step
+        count moves (an update, or a restore of other weights), and after `restore`.
+        """
+        step = int(self.optimizer.iterations.value)
+        if self._acting_copy is None or step != self._acting_copy_step:
+            self._acting_copy, self._acting_copy_step = self.q_network.numpy_copy(), step
+        return np.argmax(self._acting_copy(observations), axis=-1)  # (batch,)
+
+    def restore(self, path: str | os.PathLike) -> None:
+        """`Agent.restore`, and acting on the restored weights from then on."""
+        super().restore(path)
+        self._acting_copy = None  # The restored weights may have the same step count.
 
     def _update_eagerly(self, observations, actions, rewards, next_observations, ends,
                         learning_rate):

@@ -47,31 +47,3 @@ def test_eager_calls_run_first_and_the_function_is_traced_after_them():
     for result in results:
         np.testing.assert_array_equal(result, np.arange(4) * 3)
     assert seen == [True, True, False] and compiled.traces == 1  # Traced once, on call 3.
-
-
-def test_padded_batches_reach_the_function_as_powers_of_two_and_come_back_cut(eager):
-    batch_sizes = []
-
-    def row_sums_and_doubles(inputs):
-        batch_sizes.append(inputs.shape[0])
-        return {"sums": tf.reduce_sum(inputs, axis=1), "doubles": inputs * 2.0}
-
-    compiled = Compiled(row_sums_and_doubles, [tf.TensorSpec((None, 2), tf.float32)],
-                        pad_batch=True)
-    for rows in (1, 3, 4, 7):
-        inputs = np.arange(rows * 2, dtype=np.float32).reshape(rows, 2) + 1.0
-        result = compiled(inputs)
-        assert isinstance(result["sums"], np.ndarray)
-        np.testing.assert_array_equal(result["sums"], inputs.sum(axis=1))
-        np.testing.assert_array_equal(result["doubles"], inputs * 2.0)
-    assert batch_sizes == [1, 4, 4, 8]
-
-
-def test_padded_xla_function_gives_each_batch_its_own_rows():
-    compiled = Compiled(lambda inputs: tf.argmax(inputs, axis=1),
-                        [tf.TensorSpec((None, 3), tf.float32)], jit_compile=True, pad_batch=True)
-    generator = np.random.default_rng(0)
-    for rows in (1, 2, 5, 9, 16, 17):
-        inputs = generator.normal(size=(rows, 3)).astype(np.float32)
-        np.testing.assert_array_equal(compiled(inputs), inputs.argmax(axis=1))
-    assert compiled.traces == 1

@@ -180,6 +180,31 @@ def test_a_batch_of_observations_gets_one_greedy_action_each():
     assert list(actions) == [agent.act(state, explore=False) for state in states]
 
 
+def test_acting_follows_the_q_network_through_updates_and_restores(tmp_path):
+    task = tfzoo.make("cartpole-dqn")
+    observations = np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32)
+
+    def network_actions(agent):
+        return np.argmax(agent.q_network(observations).numpy(), axis=-1)
+
+    agent = tfzoo.make_agent("cartpole-dqn", task, learning_starts=256, batch_size=64)
+    agent.act(observations[0], explore=False)  # Acting before any update, as training does.
+    np.testing.assert_allclose(agent.q_network.numpy_copy()(observations),
+                               agent.q_network(observations).numpy(), rtol=1e-5, atol=1e-5)
+    tfzoo.train(agent, task, steps=600, seed=0, progress=False)
+    assert int(agent.optimizer.iterations.value) > 0
+    np.testing.assert_array_equal(agent.act(observations, explore=False),
+                                  network_actions(agent))
+    # Another agent's weights at the same step count: acting follows them after `restore`.
+    other = tfzoo.make_agent("cartpole-dqn", task, learning_starts=256, batch_size=64)
+    tfzoo.train(other, task, steps=600, seed=1, progress=False)
+    assert int(other.optimizer.iterations.value) == int(agent.optimizer.iterations.value)
+    agent.restore(other.save(tmp_path / "other"))
+    assert list(agent.act(observations, explore=False)) == list(network_actions(other))
+    assert [agent.act(one, explore=False) for one in observations[:8]] == \
+        list(network_actions(other)[:8])
+
+
 def test_a_resumed_agent_without_its_replay_refills_it_before_learning(tmp_path):
     task = Chain()
     # learning_starts=50, and checkpoints without the replay buffer.

@@ -67,4 +67,4 @@ def test_a_run_traces_each_function_once_with_a_ragged_batch_size(tmp_path):
     assert all(count <= 1 for count in summary["traces"].values())
     summary = tfzoo.start_run("cartpole-dqn", path=tmp_path / "dqn", seed=0, steps=1500,
                               progress=False, execution="jit")
-    assert summary["execution"] == "jit" and summary["traces"] == {"greedy": 1, "update": 1}
+    assert summary["execution"] == "jit" and summary["traces"] == {"update": 1}

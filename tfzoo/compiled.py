@@ -12,7 +12,6 @@ import contextvars
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import numpy as np
 import tensorflow as tf
 
 from tfzoo.errors import ConfigError
@@ -65,12 +64,6 @@ class Compiled:
         eager_calls: Run the first `eager_calls` calls eagerly and trace only after them,
             so a function that is rarely called (for a big model, tracing can take longer
             than dozens of eager calls) is never traced at all.
-        pad_batch: Pad the batch (every argument's first dimension) with zeros up to a power
-            of two, and return the outputs as NumPy arrays cut back to the batch. XLA
-            compiles the one traced graph again, a few tenths of a second, for every new
-            input shape: padded, batches of 2 to 1,000 share 10 compiled shapes. Only for
-            functions whose rows are independent of each other (no statistics over the
-            batch) and whose outputs all have the batch first.
     """
 
     def __init__(
@@ -80,27 +73,16 @@ class Compiled:
         *,
         jit_compile: bool = False,
         eager_calls: int = 0,
-        pad_batch: bool = False,
     ) -> None:
         self.input_signature = tuple(input_signature)
         self._python_function, self._eager_calls_left = function, eager_calls
-        self._jit_compile, self._pad_batch = jit_compile, pad_batch
+        self._jit_compile = jit_compile
         self.function: Any = None  # The tf.function, made at the first traced call.
         self._graph, self._call = None, None
 
     def __call__(self, *arguments: Any) -> Any:
-        """Runs the function on `arguments` (arrays or tensors matching the signature)."""
-        if not self._pad_batch:
-            return self._run(arguments)
-        count = len(arguments[0])  # The batch.
-        size = 1 << max(count - 1, 0).bit_length()  # The power of two at or above it.
-        padded = (arguments if size == count  # One observation, every act: nothing to copy.
-                  else [_padded(argument, size) for argument in arguments])
-        # Cut in NumPy: an eager slice of a tensor costs about as much as a small network.
-        return tf.nest.map_structure(lambda output: output.numpy()[:count], self._run(padded))
-
-    def _run(self, arguments: Sequence[Any]) -> Any:
-        """Runs the function on `arguments` as they are: eagerly, or its traced graph."""
+        """Runs the function on `arguments` (arrays or tensors matching the signature), eagerly
+        or its traced graph."""
         tensors = [
             tf.convert_to_tensor(argument, dtype=spec.dtype)
             for argument, spec in zip(arguments, self.input_signature, strict=True)
@@ -145,10 +127,3 @@ class Compiled:
         """How many times the function has been traced (1 once used, with a fixed signature)."""
         return 0 if self.function is None else self.function.experimental_get_tracing_count()
 
-
-def _padded(argument: Any, size: int) -> np.ndarray:
-    """`argument` with rows of zeros added after it, up to `size` rows."""
-    argument = np.asarray(argument)
-    padded = np.zeros((size, *argument.shape[1:]), argument.dtype)  # (size, ...)
-    padded[: len(argument)] = argument
-    return padded

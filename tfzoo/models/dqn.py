@@ -6,7 +6,10 @@ Plain Keras: the agent that learns with it is `tfzoo.agents.dqn`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -33,6 +36,26 @@ class QNetwork(keras.Model):
         for layer in self.hidden:
             x = layer(x)  # (batch, size)
         return self.q_values(x)
+
+    def numpy_copy(self) -> Callable[[np.ndarray], np.ndarray]:
+        """This network as a NumPy function, on a copy of its weights as they are now:
+        float32 observations (batch, *observation shape) -> Q-values (batch, num_actions).
+
+        For acting: a call into TensorFlow costs tens of microseconds before any work, and
+        one observation through CartPole's (128, 128) network takes a few in NumPy. The copy
+        does not follow later changes of the weights; make a new one after them.
+        """
+        layers = [(layer.kernel.numpy(), layer.bias.numpy())
+                  for layer in (*self.hidden, self.q_values)]  # (inputs, outputs), (outputs,)
+        *hidden, (last_kernel, last_bias) = layers
+
+        def q_values(observations: np.ndarray) -> np.ndarray:
+            x = observations.reshape(len(observations), -1)  # (batch, features)
+            for kernel, bias in hidden:
+                x = np.maximum(x @ kernel + bias, 0.0)  # (batch, size): Dense with ReLU
+            return x @ last_kernel + last_bias  # (batch, num_actions)
+
+        return q_values
 
 
 class GreedyPolicy(tf.Module):
