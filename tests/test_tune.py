@@ -5,6 +5,9 @@ winner's best_preset.json trained again with `tfzoo train --preset-file`."""
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 import sys
 
 import pytest
@@ -15,7 +18,8 @@ from tfzoo.runs.search_space import parse_space, read_space_file
 from tfzoo.tools.cli import main
 
 optuna = pytest.importorskip("optuna")
-LEARNING_RATE = {"agent.learning_rate": {"float": [0.005, 0.03], "log": True}}
+# Linear regression learns over all of it (its loss grows past 0.02 on some seeds).
+LEARNING_RATE = {"agent.learning_rate": {"float": [0.005, 0.015], "log": True}}
 
 
 def test_a_task_space_parses_and_a_file_extends_it(tmp_path):
@@ -111,6 +115,52 @@ def test_a_study_resumes_to_its_number_of_trials(tmp_path):
     assert len(again["trials"]) == 5  # Nothing left to run.
 
 
+def test_a_journal_study_retries_the_trial_of_a_tuner_that_died_and_keeps_a_live_ones(
+        tmp_path):
+    study, journal = tmp_path / "study", tmp_path / "journal.log"
+    assert main(["tune", "linear-regression", "--preset", "handbook", "--trials", "2",
+                 "--study-dir", str(study), "--storage", f"journal:{journal}", "--no-recheck",
+                 "--no-progress", "--space", str(_space_file(tmp_path)), "--replace-space"]) == 0
+    record = json.loads((study / "study.json").read_text())
+    assert record["storage"] == f"journal:{journal.resolve()}"
+    # Two trials left running: one by a tuner of this machine that is gone (the id of a
+    # process that ended), one by a tuner still running (this process).
+    loaded = optuna.load_study(study_name=record["study"], storage=optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(journal))))
+    learning_rate = optuna.distributions.FloatDistribution(0.005, 0.015, log=True)
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    for pid in (int(ended.stdout), os.getpid()):
+        trial = loaded.ask({"agent.learning_rate": learning_rate})
+        trial.set_user_attr("tuner", {"host": socket.gethostname(), "pid": pid})
+    record["trials"] = 3
+    (study / "study.json").write_text(json.dumps(record))
+
+    report = tfzoo.tune(study_dir=study, resume=True, progress=False)
+    states = {trial["number"]: trial["state"] for trial in report["trials"]}
+    assert states == {0: "COMPLETE", 1: "COMPLETE", 2: "FAIL", 3: "RUNNING", 4: "COMPLETE"}
+    retry = loaded.trials[4]  # The dead tuner's trial, run again with its settings.
+    assert retry.system_attrs["failed_trial"] == 2 and retry.params == loaded.trials[2].params
+    assert report["ended"] == 3
+
+
+def test_jobs_share_the_trials_between_worker_processes(tmp_path, capsys):
+    study = tmp_path / "study"
+    assert main(["tune", "linear-regression", "--preset", "handbook", "--trials", "4",
+                 "--jobs", "2", "--study-dir", str(study), "--no-recheck", "--no-progress",
+                 "--space", str(_space_file(tmp_path)), "--replace-space"]) == 0
+    assert "4 trials (4 complete)" in capsys.readouterr().out
+    record = json.loads((study / "study.json").read_text())
+    trials = optuna.load_study(study_name=record["study"], storage=record["storage"]).trials
+    assert [trial.number for trial in trials] == [0, 1, 2, 3]
+    tuners = [trial.user_attrs["tuner"]["pid"] for trial in trials]
+    assert len(set(tuners)) == 2 and os.getpid() not in tuners  # Two workers, two each.
+    assert sorted(tuners.count(pid) for pid in set(tuners)) == [2, 2]
+    # Workers draw their own settings (their seeds once collided: worker p with a trial in
+    # the study drew what worker p + 1 drew with none).
+    assert len({trial.params["agent.learning_rate"] for trial in trials}) == 4
+
+
 def test_the_winner_is_rechecked_and_its_preset_file_trains_it(tmp_path, capsys):
     study = tmp_path / "study"
     tfzoo.tune("linear-regression", preset="handbook", trials=2, progress=False,
@@ -158,6 +208,22 @@ def _space_file(tmp_path):
     path = tmp_path / "space.json"
     path.write_text(json.dumps(LEARNING_RATE), encoding="utf-8")
     return path
+
+
+def test_a_char_rnn_trial_is_scored_several_times_within_its_budget(tmp_path):
+    # A pass over char-rnn's windows is longer than its budget: trials are evaluated on the
+    # validation split every quarter of the budget instead, so the pruner sees them.
+    text = tmp_path / "text.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog. " * 2000, encoding="utf-8")
+    space = {"task.text_path": {"categorical": [str(text)]}, **LEARNING_RATE}
+    report = tfzoo.tune("char-rnn", trials=1, progress=False, study_dir=tmp_path / "study",
+                        max_seconds_per_trial=1, space=space, replace_space=True)
+    (run_dir,) = report["trials"][0]["run_dirs"]
+    config = json.loads((tmp_path / "study" / run_dir / "config.json").read_text())
+    steps = tfzoo.spec("char-rnn").preset("default").steps
+    task = tfzoo.make("char-rnn", text_path=str(text), hold_out_validation=True).unwrapped
+    assert config["evaluation"]["interval"] == steps // 4 < task.batches_per_pass
+    assert config["evaluation"]["task"]["split"] == "validation"
 
 
 def test_mnist_holds_its_last_twelfth_out_as_the_validation_split():

@@ -2,7 +2,8 @@
 on a validation split or on evaluation episodes of their own, never on the test split.
 
 A study lives in a directory: study.json (what is searched, and how trials are scored), the
-Optuna storage (SQLite by default, or any storage URL that several tuners can share), and
+Optuna storage (SQLite by default, any database URL, or a journal file, that several tuners
+can share), and
 one run directory per trial and seed under trials/. Re-checking the winner on fresh seeds,
 and its report, are `tfzoo.runs.recheck`'s job.
 """
@@ -14,7 +15,6 @@ import math
 import os
 import statistics
 import time
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,12 +27,13 @@ from tfzoo.registration import make, spec
 from tfzoo.runs.experiment import start_run
 from tfzoo.runs.run_config import RunConfig
 from tfzoo.runs.search_space import parse_space, suggested_settings
+from tfzoo.runs.study_storage import fail_dead_trials, open_study, storage_url, tuner
 from tfzoo.validate import whole_number
 
 EXTRA = "pip install 'tfzoo[tune]'"
 TRIAL_SEEDS = 1_000  # Trial seeds start here; re-checks use seeds below, never used in trials.
 EVALUATION_SEED_OFFSET = 1_000_000  # Trials' evaluation episodes: none a final one plays.
-HEARTBEAT_SECONDS, GRACE_SECONDS = 10, 30  # A trial silent for 30 s died with its tuner.
+EVALUATIONS = 4  # A supervised trial is scored at least this often, for the pruner.
 
 
 def optuna_module() -> Any:
@@ -61,15 +62,17 @@ def tune(task: str | None = None, *, trials: int | None = None, preset: str | No
         preset: The preset whose settings the search starts from (None: the default).
         study_dir: The study's directory (None: studies/<task>-<preset>).
         study: The Optuna study's name (None: the directory's name).
-        storage: An Optuna storage URL, e.g. sqlite:///path.db or postgresql://...; None: a
-            SQLite file in the study directory.
+        storage: An Optuna storage URL, e.g. sqlite:///path.db or postgresql://..., or
+            journal:PATH for Optuna's journal file; None: a SQLite file in the study
+            directory.
         seeds_per_trial: Runs per trial, each with its own seed; the score is their mean.
         max_seconds_per_trial: A wall-clock budget per trial, shared by its runs.
         space: A search space (`tfzoo.runs.search_space`) that extends the task's own, or
             replaces it with `replace_space`.
         resume: Continue the study in `study_dir` as study.json describes it, after its
-            tuner stopped: trials whose tuner died are failed and run again (this waits
-            GRACE_SECONDS for their heartbeats to stop).
+            tuner stopped: trials whose tuner died are failed and run again (in a database,
+            this waits GRACE_SECONDS for their heartbeats to stop; in a journal file, which
+            has no heartbeats, it fails the trials of tuners on this machine that are gone).
         join: With `resume`: work on the study beside tuners that are still running (a
             worker): no wait; trials of tuners that die are retried as trials start.
         sampler_seed: Seeds Optuna's TPE sampler.
@@ -97,7 +100,7 @@ def tune(task: str | None = None, *, trials: int | None = None, preset: str | No
     directory.mkdir(parents=True, exist_ok=True)  # Before the SQLite file is made in it.
     optuna_study = open_study(record, optuna, pruner, worker=join)
     if resume and not join:
-        fail_dead_trials(optuna_study, optuna)
+        fail_dead_trials(optuna_study, optuna, record)
     if resume and trials is None:
         trials = record["trials"] - len(ended_trials(optuna_study))
     if not resume:
@@ -116,14 +119,6 @@ def ended_trials(optuna_study: Any) -> list[Any]:
     return [trial for trial in optuna_study.get_trials(deepcopy=False)
             if trial.state.name in ("COMPLETE", "PRUNED")
             or (trial.state.name == "FAIL" and "error" in trial.user_attrs)]
-
-
-def fail_dead_trials(optuna_study: Any, optuna: Any) -> None:
-    """Marks failed, to be retried, the running trials of a tuner that died: those whose
-    heartbeat stops for GRACE_SECONDS. A tuner that is still running keeps its trials."""
-    if any(trial.state.name == "RUNNING" for trial in optuna_study.get_trials(deepcopy=False)):
-        time.sleep(GRACE_SECONDS + HEARTBEAT_SECONDS)  # Live tuners beat in the meantime.
-        optuna.storages.fail_stale_trials(optuna_study)
 
 
 def _new_record(task, preset, name, storage, directory, seeds_per_trial, max_seconds,
@@ -145,7 +140,7 @@ def _new_record(task, preset, name, storage, directory, seeds_per_trial, max_sec
     validation = has_validation_split(task)
     return {
         "task": task, "preset": preset, "agent": task_spec.agent, "space": merged,
-        "study": name, "storage": storage or f"sqlite:///{(directory / 'study.db').resolve()}",
+        "study": name, "storage": storage_url(storage, directory),
         "seeds_per_trial": seeds_per_trial, "max_seconds_per_trial": max_seconds,
         "sampler_seed": sampler_seed, "direction": "maximize", "trials": trials,
         "trial_seeds": f"from {TRIAL_SEEDS}: trial n, run k has seed "
@@ -172,31 +167,6 @@ def read_study(directory: Path) -> dict[str, Any]:
                           f"one without --resume.") from None
 
 
-def open_study(record: Mapping[str, Any], optuna: Any, pruner: Any = None,
-               worker: bool = False) -> Any:
-    """The Optuna study of `record`, created or loaded, with a seeded TPE sampler, a median
-    pruner, and heartbeats that let a trial whose tuner died be failed and retried.
-
-    The sampler's seed is the study's plus the number of trials already in it (a resumed
-    tuner must not propose the first settings again), plus the process id for a `worker`
-    beside other tuners (tuners seeded alike propose the same settings)."""
-    with warnings.catch_warnings():  # Heartbeats are "experimental" in Optuna 5.
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        storage = optuna.storages.RDBStorage(
-            record["storage"], heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
-            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
-                max_retry=1),
-            engine_kwargs={"connect_args": {"timeout": 60}}
-            if record["storage"].startswith("sqlite") else None)
-    study = optuna.create_study(
-        study_name=record["study"], storage=storage, load_if_exists=True,
-        direction=record["direction"],
-        pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1))
-    seed = record["sampler_seed"] + len(study.get_trials(deepcopy=False))
-    study.sampler = optuna.samplers.TPESampler(seed=seed + (os.getpid() if worker else 0))
-    return study
-
-
 class _Objective:
     """One trial: its settings suggested, its runs trained in the study directory, its score
     the mean of their final scores on the trial's own evaluation."""
@@ -207,6 +177,7 @@ class _Objective:
         self.validation = has_validation_split(record["task"])
 
     def __call__(self, trial: Any) -> float:
+        trial.set_user_attr("tuner", tuner())  # Who runs it, to tell if it died (journal).
         task_settings, agent_settings = suggested_settings(trial, self.dimensions)
         trial.set_user_attr("task_settings", task_settings)  # As the runs take them.
         trial.set_user_attr("agent_settings", agent_settings)
@@ -240,16 +211,19 @@ class _Objective:
 
     def _evaluation(self, task_settings: Mapping[str, Any]) -> dict[str, Any]:
         """How a trial's runs are scored: on the validation split after every pass over the
-        training data, where the task has one; else on evaluation episodes of their own
-        seeds (which a task that evaluates on its training data ignores)."""
+        training data, and at least EVALUATIONS times in a budget of steps (a pass over
+        char-rnn's windows is longer than its budget), where the task has one; else on
+        evaluation episodes of their own seeds (which a task that evaluates on its training
+        data ignores). The pruner sees each evaluation."""
         if not self.validation:
             return {"seed_offset": EVALUATION_SEED_OFFSET}
-        settings = {**spec(self.record["task"]).preset(self.record["preset"]).task,
-                    **task_settings}
+        preset = spec(self.record["task"]).preset(self.record["preset"])
         training = make(self.record["task"], preset=self.record["preset"],
-                        **{**settings, **self._holdout()}).unwrapped
-        return {"task": {"split": "validation"}, "interval": training.batches_per_pass,
-                "interval_episodes": 1}
+                        **{**preset.task, **task_settings, **self._holdout()}).unwrapped
+        interval = training.batches_per_pass
+        if preset.steps is not None:
+            interval = min(interval, max(1, preset.steps // EVALUATIONS))
+        return {"task": {"split": "validation"}, "interval": interval, "interval_episodes": 1}
 
 
 class _Pruning(Callback):

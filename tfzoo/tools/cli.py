@@ -133,8 +133,9 @@ def _add_tune_parser(commands: Any) -> None:
     tune.add_argument("--study", metavar="NAME", help="the study's name in the storage "
                       "(default: the directory's name)")
     tune.add_argument("--storage", metavar="URL", help="an Optuna storage URL shared by "
-                      "tuners, e.g. sqlite:///study.db or postgresql://host/db (default: "
-                      "a SQLite file in the study directory)")
+                      "tuners, e.g. sqlite:///study.db or postgresql://host/db, or "
+                      "journal:PATH for Optuna's journal file (default: a SQLite file in the "
+                      "study directory)")
     tune.add_argument("--jobs", type=int, default=1, metavar="K", help="worker processes "
                       "on this machine (default 1)")
     tune.add_argument("--seeds-per-trial", type=int, default=1, metavar="S",

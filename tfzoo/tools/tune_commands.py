@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tfzoo.errors import ConfigError
+from tfzoo.errors import ConfigError, TfzooError
 from tfzoo.runs import tuning
 from tfzoo.runs.recheck import recheck
 from tfzoo.runs.search_space import read_space_file
@@ -67,8 +67,12 @@ def _with_workers(arguments: argparse.Namespace, settings: dict[str, Any]) -> di
         "--join", "--trials", str(share), "--no-recheck", "--no-progress",
         *(f"--import={module}" for module in arguments.imports)])
         for share in shares if share > 0]
-    for worker in workers:
-        worker.wait()
+    failed = [status for status in (worker.wait() for worker in workers) if status != 0]
+    if failed:  # A trial's own error fails the trial, not its worker: this is worse.
+        raise TfzooError(f"{len(failed)} of {len(workers)} tune workers ended with exit status "
+                         f"{', '.join(map(str, failed))} (their errors are above). The study "
+                         f"keeps every trial that ended; continue it with `tfzoo tune --resume "
+                         f"--study-dir {directory}`.")
     return tuning.study_report(directory)
 
 
