@@ -15,6 +15,8 @@ import pytest
 import tfzoo
 from tfzoo.errors import ConfigError, UnknownNameError
 from tfzoo.runs.search_space import parse_space, read_space_file
+from tfzoo.runs.study_storage import open_study
+from tfzoo.runs.tuning import EVALUATIONS
 from tfzoo.tools.cli import main
 
 optuna = pytest.importorskip("optuna")
@@ -125,8 +127,7 @@ def test_a_journal_study_retries_the_trial_of_a_tuner_that_died_and_keeps_a_live
     assert record["storage"] == f"journal:{journal.resolve()}"
     # Two trials left running: one by a tuner of this machine that is gone (the id of a
     # process that ended), one by a tuner still running (this process).
-    loaded = optuna.load_study(study_name=record["study"], storage=optuna.storages.JournalStorage(
-        optuna.storages.journal.JournalFileBackend(str(journal))))
+    loaded = open_study(record, optuna)  # The journal, opened as the tuners open it.
     learning_rate = optuna.distributions.FloatDistribution(0.005, 0.015, log=True)
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True, check=True)
@@ -212,7 +213,7 @@ def _space_file(tmp_path):
 
 def test_a_char_rnn_trial_is_scored_several_times_within_its_budget(tmp_path):
     # A pass over char-rnn's windows is longer than its budget: trials are evaluated on the
-    # validation split every quarter of the budget instead, so the pruner sees them.
+    # validation split several times within the budget instead, so the pruner sees them.
     text = tmp_path / "text.txt"
     text.write_text("the quick brown fox jumps over the lazy dog. " * 2000, encoding="utf-8")
     space = {"task.text_path": {"categorical": [str(text)]}, **LEARNING_RATE}
@@ -222,7 +223,7 @@ def test_a_char_rnn_trial_is_scored_several_times_within_its_budget(tmp_path):
     config = json.loads((tmp_path / "study" / run_dir / "config.json").read_text())
     steps = tfzoo.spec("char-rnn").preset("default").steps
     task = tfzoo.make("char-rnn", text_path=str(text), hold_out_validation=True).unwrapped
-    assert config["evaluation"]["interval"] == steps // 4 < task.batches_per_pass
+    assert config["evaluation"]["interval"] == steps // EVALUATIONS < task.batches_per_pass
     assert config["evaluation"]["task"]["split"] == "validation"
 
 
